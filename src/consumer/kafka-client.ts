@@ -1,0 +1,216 @@
+// The only file that imports kafkajs (unmaintained, PITFALLS #12): a later move to another client
+// touches this file alone. It exposes what the pipeline needs and nothing of kafkajs' types.
+//
+// kafkajs facts this adapter is shaped by (PITFALLS):
+// - autoCommit is off: commits are explicit {topic, partition, offset} of *finished* work (#2, #9).
+// - eachBatch hands the messages over and returns; it never waits on the pool (#3, #7).
+// - all-paused fetch loops sleep maxWaitTimeInMs, so it is kept low for resume to bite (#4).
+// - the CRASH event with restart=false is fatal and surfaced (#8).
+
+import kafkajs, { type SASLOptions } from 'kafkajs'
+import type { Logger } from 'pino'
+import { createError, IntelligenceError } from '../errors.js'
+
+const { Kafka, logLevel: KafkaLogLevel } = kafkajs
+type KafkaConsumer = ReturnType<InstanceType<typeof Kafka>['consumer']>
+type KafkaProducer = ReturnType<InstanceType<typeof Kafka>['producer']>
+type KafkaAdmin = ReturnType<InstanceType<typeof Kafka>['admin']>
+
+export interface KafkaConnection {
+  readonly brokers: readonly string[]
+  readonly clientId: string
+  readonly connectionTimeoutMs: number
+  readonly requestTimeoutMs: number
+  /** Retries of a failed connection or request before giving up (then the service exits loudly). */
+  readonly retries: number
+  readonly sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512', username: string, password: string } | undefined
+  readonly ssl?: { ca?: string[], cert?: string, key?: string, passphrase?: string, rejectUnauthorized: boolean } | boolean | undefined
+}
+
+export interface KafkaConsumerOptions {
+  readonly groupId: string
+  readonly fromBeginning: boolean
+  readonly sessionTimeoutMs: number
+  readonly heartbeatIntervalMs: number
+  readonly rebalanceTimeoutMs: number
+  readonly fetchMaxWaitMs: number
+  readonly fetchMaxBytes: number
+  readonly fetchMaxBytesPerPartition: number
+}
+
+export interface FetchedMessage {
+  readonly offset: string
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+  readonly timestamp: string
+}
+
+export interface FetchedBatch {
+  readonly topic: string
+  readonly partition: number
+  readonly highWatermark: string
+  readonly messages: readonly FetchedMessage[]
+  /** Moves the fetch position past this offset (it does not commit). */
+  resolveOffset (offset: string): void
+  /** False once the batch belongs to a previous assignment (rebalance) or the consumer stops. */
+  isCurrent (): boolean
+}
+
+export interface TopicPartitions { readonly topic: string, readonly partitions: readonly number[] }
+export interface CommitOffset { readonly topic: string, readonly partition: number, readonly offset: string }
+export interface OutgoingRecord { readonly topic: string, readonly key: Buffer | string | null, readonly value: Buffer | string }
+
+export interface ConsumerEvents {
+  /** A (re)join completed with this assignment: topic → partitions. */
+  onAssigned (assignment: Record<string, number[]>): void
+  /** The group started rebalancing (this member may lose partitions). */
+  onRebalancing (): void
+  /** kafkajs crashed; `restart` false means it will not come back. */
+  onCrash (error: Error, restart: boolean): void
+}
+
+function kafkaLogCreator (logger: Logger) {
+  return () => ({ namespace, level, log }: { namespace: string, level: number, log: Record<string, unknown> & { message: string } }) => {
+    const { message, timestamp: _t, logger: _l, ...rest } = log
+    const fields = { kafkajs: namespace, ...rest }
+    // We bound the producer's retries on purpose: the publisher retries for ever above it and logs
+    // each failure, and at-least-once tolerates the duplicate a late retry can cause.
+    if (message.startsWith('Limiting retries for the idempotent producer')) return logger.debug(fields, message)
+    if (level === KafkaLogLevel.ERROR) logger.error(fields, message)
+    else if (level === KafkaLogLevel.WARN) logger.warn(fields, message)
+    else if (level === KafkaLogLevel.INFO) logger.info(fields, message)
+    else logger.debug(fields, message)
+  }
+}
+
+/** Maps a kafkajs connection error to the catalogue (authentication and reachability are fatal). */
+export function classifyKafkaError (err: unknown): IntelligenceError | undefined {
+  const e = err as { name?: string, message?: string, type?: string }
+  if (e?.name === 'KafkaJSSASLAuthenticationError' || /SASL|[Aa]uthentication failed/.test(e?.message ?? '')) {
+    return new IntelligenceError('IC_KAFKA_AUTH', [e.message ?? String(err)], { cause: err })
+  }
+  if (e?.name === 'KafkaJSNumberOfRetriesExceeded' || e?.name === 'KafkaJSConnectionError' ||
+      e?.name === 'KafkaJSNonRetriableError' || e?.name === 'KafkaJSBrokerNotFound') {
+    return new IntelligenceError('IC_KAFKA_UNREACHABLE', [e.message ?? String(err)], { cause: err })
+  }
+  return undefined
+}
+
+export class KafkaClient {
+  readonly #kafka: InstanceType<typeof Kafka>
+  readonly #logger: Logger
+  #consumer: KafkaConsumer | undefined
+  #producer: KafkaProducer | undefined
+
+  constructor (conn: KafkaConnection, logger: Logger) {
+    this.#logger = logger
+    this.#kafka = new Kafka({
+      brokers: [...conn.brokers],
+      clientId: conn.clientId,
+      connectionTimeout: conn.connectionTimeoutMs,
+      requestTimeout: conn.requestTimeoutMs,
+      retry: { retries: conn.retries },
+      ...(conn.sasl !== undefined ? { sasl: conn.sasl as SASLOptions } : {}),
+      ...(conn.ssl !== undefined ? { ssl: conn.ssl } : {}),
+      logLevel: KafkaLogLevel.INFO,
+      logCreator: kafkaLogCreator(logger)
+    })
+  }
+
+  /** Connects an idempotent producer (acks = all): an outcome counts only once the broker has it. */
+  async connectProducer (): Promise<void> {
+    const producer = this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+    await producer.connect()
+    this.#producer = producer
+  }
+
+  /** Sends records in one request per broker; resolves once every one is acknowledged by all ISRs. */
+  async send (records: readonly OutgoingRecord[]): Promise<void> {
+    if (this.#producer === undefined) throw new Error('producer not connected')
+    const byTopic = new Map<string, Array<{ key: Buffer | string | null, value: Buffer | string }>>()
+    for (const r of records) {
+      let list = byTopic.get(r.topic)
+      if (list === undefined) byTopic.set(r.topic, list = [])
+      list.push({ key: r.key, value: r.value })
+    }
+    await this.#producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages }))
+    })
+  }
+
+  async connectConsumer (opts: KafkaConsumerOptions, topics: readonly string[], events: ConsumerEvents): Promise<void> {
+    const consumer = this.#kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: opts.sessionTimeoutMs,
+      heartbeatInterval: opts.heartbeatIntervalMs,
+      rebalanceTimeout: opts.rebalanceTimeoutMs,
+      maxWaitTimeInMs: opts.fetchMaxWaitMs,
+      maxBytes: opts.fetchMaxBytes,
+      maxBytesPerPartition: opts.fetchMaxBytesPerPartition,
+      allowAutoTopicCreation: false
+    })
+    consumer.on(consumer.events.GROUP_JOIN, e => events.onAssigned(e.payload.memberAssignment))
+    consumer.on(consumer.events.REBALANCING, () => events.onRebalancing())
+    consumer.on(consumer.events.CRASH, e => events.onCrash(e.payload.error, e.payload.restart))
+    await consumer.connect()
+    await consumer.subscribe({ topics: [...topics], fromBeginning: opts.fromBeginning })
+    this.#consumer = consumer
+  }
+
+  /** Starts the fetch loop; `onBatch` must only enqueue and return (it is awaited by kafkajs). */
+  async run (onBatch: (batch: FetchedBatch) => void): Promise<void> {
+    const consumer = this.#requireConsumer()
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
+        onBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          highWatermark: batch.highWatermark,
+          messages: batch.messages,
+          resolveOffset,
+          isCurrent: () => isRunning() && !isStale()
+        })
+      }
+    })
+  }
+
+  /** Pauses fetching; throws while the group is re-initialising (callers re-apply on the next join). */
+  pause (tps: readonly TopicPartitions[]): void {
+    if (tps.length > 0) this.#requireConsumer().pause(tps.map(t => ({ topic: t.topic, partitions: [...t.partitions] })))
+  }
+
+  resume (tps: readonly TopicPartitions[]): void {
+    if (tps.length > 0) this.#requireConsumer().resume(tps.map(t => ({ topic: t.topic, partitions: [...t.partitions] })))
+  }
+
+  async commit (offsets: readonly CommitOffset[]): Promise<void> {
+    if (offsets.length > 0) await this.#requireConsumer().commitOffsets(offsets.map(o => ({ ...o })))
+  }
+
+  /** Stops fetching and leaves the group. Commit before: after stop() kafkajs ignores commits (#9). */
+  async disconnectConsumer (): Promise<void> {
+    const consumer = this.#consumer
+    this.#consumer = undefined
+    if (consumer !== undefined) await consumer.disconnect()
+  }
+
+  async disconnectProducer (): Promise<void> {
+    const producer = this.#producer
+    this.#producer = undefined
+    if (producer !== undefined) await producer.disconnect()
+  }
+
+  /** An admin client for topic creation and lag queries (scripts, tests, benchmarks). */
+  admin (): KafkaAdmin {
+    return this.#kafka.admin()
+  }
+
+  #requireConsumer (): KafkaConsumer {
+    if (this.#consumer === undefined) throw createError('IC_KAFKA_CRASH', 'consumer is not connected')
+    return this.#consumer
+  }
+}
