@@ -99,3 +99,14 @@ export class Gate {
     }
   }
 }
+
+/**
+ * The old service's derived figures: average wait per event that waited, and waits per 100 finished
+ * events. With 5 waits totalling 250 ms over 10 finished events: 50 ms and 50 %.
+ */
+export function backpressureFigures (blocked: number, totalWaitMs: number, finished: number): { avgWaitMs: number, percentage: number } {
+  return {
+    avgWaitMs: blocked === 0 ? 0 : totalWaitMs / blocked,
+    percentage: finished === 0 ? 0 : (blocked / finished) * 100
+  }
+}

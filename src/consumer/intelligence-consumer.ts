@@ -13,7 +13,7 @@ import { availableParallelism, hostname } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import pino, { type Logger } from 'pino'
 import { createError, ERRORS, type ErrorCode, type IntelligenceError } from '../errors.js'
-import { Gate } from '../backpressure/gate.js'
+import { backpressureFigures, Gate } from '../backpressure/gate.js'
 import { shouldPause, watermarks, type Watermarks } from '../backpressure/pause-policy.js'
 import { Lanes, type Ordering, type Orderable } from '../ordering/lanes.js'
 import { OffsetTracker } from './offset-tracker.js'
@@ -108,6 +108,8 @@ export interface EventFinished {
 export interface ConsumerObserver {
   onEventFinished?(e: EventFinished): void
   onBackpressureWait?(ms: number): void
+  /** Per task: time in the pool's queue and running in a worker, ms (NaN when it never started). */
+  onWorkerTiming?(waitMs: number, runMs: number): void
 }
 
 const DEFAULT_MAX_IN_FLIGHT = 100
@@ -138,6 +140,7 @@ export class IntelligenceKafkaConsumer {
   #epoch = 0
   #paused = false
   #pausedSince: number | undefined
+  #pauses = 0
   #highWatermarks = new Map<string, bigint>()
   #retryTimers = new Set<NodeJS.Timeout>()
   #running = new Set<PipelineEvent>()
@@ -488,6 +491,7 @@ export class IntelligenceKafkaConsumer {
     }).then(({ output, timing }) => {
       this.#workerWait.record(timing.waitMs)
       this.#workerRun.record(timing.runMs)
+      for (const o of this.#observers) o.onWorkerTiming?.(timing.waitMs, timing.runMs)
       this.#onOutput(event, output)
     })
   }
@@ -624,6 +628,7 @@ export class IntelligenceKafkaConsumer {
     if (pause !== this.#paused) {
       this.#paused = pause
       this.#pausedSince = pause ? Date.now() : undefined
+      if (pause) this.#pauses++
       const level = this.#lanes.level()
       this.#log.debug({ queued: level.events, queuedBytes: level.bytes, inFlight: this.#gate.inFlight }, pause ? 'partitions paused' : 'partitions resumed')
     }
@@ -683,13 +688,14 @@ export class IntelligenceKafkaConsumer {
     const uptime = this.#startedAt === undefined ? 0 : (Date.now() - this.#startedAt) / 1000
     const level = this.#lanes.level()
     const pool = this.#pool?.stats()
+    const figures = backpressureFigures(g.maxInFlightReached, g.totalWaitMs, finished)
     return {
       current_in_flight: g.inFlight,
       max_concurrent_events: g.maxConcurrent,
       max_in_flight_reached: g.maxInFlightReached,
       total_backpressure_wait_time_ms: g.totalWaitMs,
-      avg_backpressure_wait_ms: g.maxInFlightReached === 0 ? 0 : g.totalWaitMs / g.maxInFlightReached,
-      backpressure_percentage: finished === 0 ? 0 : (g.maxInFlightReached / finished) * 100,
+      avg_backpressure_wait_ms: figures.avgWaitMs,
+      backpressure_percentage: figures.percentage,
       max_in_flight_limit: g.maxInFlight,
       events_processed: this.#processed,
       events_failed: this.#failed,
@@ -727,6 +733,7 @@ export class IntelligenceKafkaConsumer {
         paused: this.#paused,
         reason: this.#paused ? `queue reached the high-water mark (${this.#marks.highEvents} events${this.#marks.highBytes > 0 ? ` or ${this.#marks.highBytes} bytes` : ''}); resumes at ${this.#marks.lowEvents}` : null,
         since: this.#pausedSince === undefined ? null : new Date(this.#pausedSince).toISOString(),
+        times: this.#pauses,
         partitions: this.#paused ? [...this.#assignment.keys()] : []
       },
       partitions: this.#tracker.describe().map(p => {
@@ -778,6 +785,6 @@ export interface ConsumerMetrics {
   pool: { threads: number, queue_size: number, utilization: number, running: number, peak_running: number, workers_replaced: number }
   worker_wait_ms: { count: number, p50: number, p99: number, max: number, mean: number }
   worker_run_ms: { count: number, p50: number, p99: number, max: number, mean: number }
-  paused: { paused: boolean, reason: string | null, since: string | null, partitions: string[] }
+  paused: { paused: boolean, reason: string | null, since: string | null, times: number, partitions: string[] }
   partitions: Array<{ topic: string, partition: number, committed_offset: string | null, high_watermark: string | null, lag: number | null, pending: number }>
 }

@@ -11,7 +11,7 @@ import kafkajs, { type SASLOptions } from 'kafkajs'
 import type { Logger } from 'pino'
 import { createError, IntelligenceError } from '../errors.js'
 
-const { Kafka, logLevel: KafkaLogLevel } = kafkajs
+const { Kafka, logLevel: KafkaLogLevel, Partitioners } = kafkajs
 type KafkaConsumer = ReturnType<InstanceType<typeof Kafka>['consumer']>
 type KafkaProducer = ReturnType<InstanceType<typeof Kafka>['producer']>
 type KafkaAdmin = ReturnType<InstanceType<typeof Kafka>['admin']>
@@ -76,9 +76,9 @@ function kafkaLogCreator (logger: Logger) {
     // We bound the producer's retries on purpose: the publisher retries for ever above it and logs
     // each failure, and at-least-once tolerates the duplicate a late retry can cause.
     if (message.startsWith('Limiting retries for the idempotent producer')) return logger.debug(fields, message)
+    // kafkajs logs every pause, resume and join at INFO; the pipeline logs what matters itself.
     if (level === KafkaLogLevel.ERROR) logger.error(fields, message)
     else if (level === KafkaLogLevel.WARN) logger.warn(fields, message)
-    else if (level === KafkaLogLevel.INFO) logger.info(fields, message)
     else logger.debug(fields, message)
   }
 }
@@ -119,7 +119,13 @@ export class KafkaClient {
 
   /** Connects an idempotent producer (acks = all): an outcome counts only once the broker has it. */
   async connectProducer (): Promise<void> {
-    const producer = this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+    const producer = this.#kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // The Java client's partitioner: responses keyed by correlation id land where Java producers put them.
+      createPartitioner: Partitioners.DefaultPartitioner
+    })
     await producer.connect()
     this.#producer = producer
   }

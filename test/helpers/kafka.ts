@@ -26,12 +26,13 @@ export async function createTopics (topics: string[], numPartitions = 3): Promis
 
 export interface Produced { key: string | null, value: string | Buffer | null, partition?: number }
 
-export async function produce (topic: string, messages: Produced[]): Promise<void> {
+/** Produces in sends of `chunk` messages: each send becomes one record batch per partition. */
+export async function produce (topic: string, messages: Produced[], chunk = 500): Promise<void> {
   const producer = kafka.producer({ allowAutoTopicCreation: false })
   await producer.connect()
   try {
-    for (let i = 0; i < messages.length; i += 500) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) })
+    for (let i = 0; i < messages.length; i += chunk) {
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + chunk) })
     }
   } finally {
     await producer.disconnect()
