@@ -8,3 +8,7 @@ t.test('messages fill placeholders in order', async t => {
   t.equal(err.code, 'IC_EVENT_TOO_LARGE')
   t.ok(Object.keys(ERRORS).length > 5)
 })
+
+t.test('missing arguments leave the placeholder empty rather than throw', async t => {
+  t.equal(createError('IC_HANDLER_FAILED', 'validate').message, 'handler validate failed: ')
+})
