@@ -4,8 +4,9 @@
 // responses silently). Only close() abandons what is left; those events stay uncommitted and are
 // delivered again after a restart.
 //
-// Records queued while a send is in flight go out together in the next send: one request per broker
-// for many events, and never two sends racing (the idempotent producer keeps order per partition).
+// Records queue per topic; those queued while a topic's send is in flight go out together in its next
+// send: one request for many events, and never two sends of a topic racing. A topic that cannot be
+// written (a missing dead-letter topic, say) backs off alone and does not hold up the others.
 
 import type { Logger } from 'pino'
 import type { OutgoingRecord } from '../consumer/kafka-client.js'
@@ -33,15 +34,19 @@ export class PublisherClosedError extends Error {
   }
 }
 
+/** One topic's queue: a topic that cannot be written (e.g. a missing dead-letter topic) backs off alone. */
+class TopicLane {
+  queue: Pending[] = []
+  sending = false
+  failures = 0
+  retryTimer: NodeJS.Timeout | undefined
+}
+
 export class Publisher {
   readonly #opts: PublisherOptions
   readonly #maxBatchBytes: number
-  #queue: Pending[] = []
-  #sending = false
-  #failures = 0
-  #retryTimer: NodeJS.Timeout | undefined
+  readonly #lanes = new Map<string, TopicLane>()
   #closed = false
-  #idleWaiters: Array<() => void> = []
 
   constructor (opts: PublisherOptions) {
     this.#opts = opts
@@ -52,55 +57,58 @@ export class Publisher {
     if (this.#closed) return Promise.reject(new PublisherClosedError())
     return new Promise<void>((resolve, reject) => {
       const bytes = typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.length
-      this.#queue.push({ record, bytes, resolve, reject })
-      this.#flush()
+      let lane = this.#lanes.get(record.topic)
+      if (lane === undefined) this.#lanes.set(record.topic, lane = new TopicLane())
+      lane.queue.push({ record, bytes, resolve, reject })
+      this.#flush(lane)
     })
   }
 
   /** Records waiting or being sent. */
-  get pending (): number { return this.#queue.length }
+  get pending (): number {
+    let n = 0
+    for (const lane of this.#lanes.values()) n += lane.queue.length
+    return n
+  }
 
-  /** Consecutive failed sends (0 when the last send worked). */
-  get failures (): number { return this.#failures }
+  /** Consecutive failed sends of the worst topic (0 when every topic's last send worked). */
+  get failures (): number {
+    let worst = 0
+    for (const lane of this.#lanes.values()) worst = Math.max(worst, lane.failures)
+    return worst
+  }
 
-  #flush (): void {
-    if (this.#sending || this.#retryTimer !== undefined || this.#queue.length === 0 || this.#closed) return
+  #flush (lane: TopicLane): void {
+    if (lane.sending || lane.retryTimer !== undefined || lane.queue.length === 0 || this.#closed) return
     let bytes = 0
     let n = 0
-    while (n < this.#queue.length) {
-      const next = (this.#queue[n] as Pending).bytes
+    while (n < lane.queue.length) {
+      const next = (lane.queue[n] as Pending).bytes
       if (n > 0 && bytes + next > this.#maxBatchBytes) break
       bytes += next
       n++
     }
-    const batch = this.#queue.slice(0, n)
-    this.#sending = true
+    const batch = lane.queue.slice(0, n)
+    lane.sending = true
     this.#opts.send(batch.map(p => p.record)).then(() => {
-      this.#failures = 0
+      lane.failures = 0
       if (this.#closed) return
-      this.#queue.splice(0, batch.length)
+      lane.queue.splice(0, batch.length)
       for (const p of batch) p.resolve()
     }, (err: Error) => {
       if (this.#closed) return
-      this.#failures++
-      const delay = Math.min(this.#opts.backoffMaxMs, this.#opts.backoffMs * 2 ** Math.min(this.#failures - 1, 16))
-      this.#opts.logger.error({ err, records: batch.length, topics: [...new Set(batch.map(p => p.record.topic))], retryInMs: delay },
+      lane.failures++
+      const delay = Math.min(this.#opts.backoffMaxMs, this.#opts.backoffMs * 2 ** Math.min(lane.failures - 1, 16))
+      this.#opts.logger.error({ err, topic: batch[0]?.record.topic, records: batch.length, attempt: lane.failures, retryInMs: delay },
         'publish failed; the events stay uncommitted and the send is retried')
-      this.#retryTimer = setTimeout(() => {
-        this.#retryTimer = undefined
-        this.#flush()
+      lane.retryTimer = setTimeout(() => {
+        lane.retryTimer = undefined
+        this.#flush(lane)
       }, delay)
     }).finally(() => {
-      this.#sending = false
-      if (this.#queue.length === 0 || this.#closed) this.#idleWaiters.splice(0).forEach(w => w())
-      this.#flush()
+      lane.sending = false
+      this.#flush(lane)
     })
-  }
-
-  /** Resolves when nothing is queued or in flight. */
-  async idle (): Promise<void> {
-    if (this.#queue.length === 0 && !this.#sending) return
-    await new Promise<void>(resolve => this.#idleWaiters.push(resolve))
   }
 
   /**
@@ -110,9 +118,10 @@ export class Publisher {
    */
   close (): void {
     this.#closed = true
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
-    this.#retryTimer = undefined
-    for (const p of this.#queue.splice(0)) p.reject(new PublisherClosedError())
-    this.#idleWaiters.splice(0).forEach(w => w())
+    for (const lane of this.#lanes.values()) {
+      if (lane.retryTimer !== undefined) clearTimeout(lane.retryTimer)
+      lane.retryTimer = undefined
+      for (const p of lane.queue.splice(0)) p.reject(new PublisherClosedError())
+    }
   }
 }

@@ -5,7 +5,7 @@ import { harness } from '../helpers/consumer.js'
 
 interface Timed { key: string, seq: number, partition: number, start: number, end: number }
 
-async function timedRun (ordering: 'key' | 'partition' | 'unordered', t: Tap.Test): Promise<Timed[]> {
+async function timedRun (ordering: 'key' | 'partition' | 'unordered', t: { teardown (fn: () => unknown): void }): Promise<Timed[]> {
   const h = await harness({ handler: 'timed' })
   const n = 60
   const messages = Array.from({ length: n }, (_, i) => {
