@@ -39,6 +39,7 @@ export const ERRORS = {
   IC_KAFKA_CRASH: { message: 'Kafka consumer crashed and will not restart: %s', canRetry: false, exitCode: 1 },
   IC_KAFKA_AUTH: { message: 'Kafka authentication failed: %s', canRetry: false, exitCode: 1 },
   IC_KAFKA_UNREACHABLE: { message: 'Kafka brokers unreachable: %s', canRetry: false, exitCode: 1 },
+  IC_TOPIC_MISSING: { message: 'topics missing on the cluster (or not visible to this user): %s; create them (locally: npm run kafka:topics) or name existing ones in the configuration', canRetry: false, exitCode: 1 },
   IC_PUBLISH_FAILED: { message: 'could not publish to %s: %s', canRetry: true }
 } as const satisfies Record<string, ErrorSpec>
 

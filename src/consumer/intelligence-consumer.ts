@@ -12,7 +12,7 @@
 import { availableParallelism, hostname } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import pino, { type Logger } from 'pino'
-import { createError, ERRORS, type ErrorCode, type IntelligenceError } from '../errors.js'
+import { createError, ERRORS, isIntelligenceError, type ErrorCode, type IntelligenceError } from '../errors.js'
 import { backpressureFigures, Gate } from '../backpressure/gate.js'
 import { shouldPause, watermarks, type Watermarks } from '../backpressure/pause-policy.js'
 import { Lanes, type Ordering, type Orderable } from '../ordering/lanes.js'
@@ -250,6 +250,14 @@ export class IntelligenceKafkaConsumer {
       throw err
     }
     try {
+      // Auto-creation is off: a missing response or dead-letter topic would stall its partition with
+      // outcomes that have nowhere to go, so every topic this service touches is checked up front.
+      const missing = await client.missingTopics([
+        ...this.#topics,
+        ...this.#routes.map(r => r.responseTopic).filter(t => t !== ''),
+        ...this.#topics.map(t => t + this.#o.dlqSuffix)
+      ])
+      if (missing.length > 0) throw createError('IC_TOPIC_MISSING', missing.join(', '))
       await client.connectProducer()
       await client.connectConsumer({
         groupId: this.#o.groupId,
@@ -267,7 +275,7 @@ export class IntelligenceKafkaConsumer {
       })
       await client.run(batch => this.#onBatch(batch))
     } catch (err) {
-      const classified = classifyKafkaError(err) ?? createError('IC_KAFKA_UNREACHABLE', (err as Error).message)
+      const classified = isIntelligenceError(err) ? err : classifyKafkaError(err) ?? createError('IC_KAFKA_UNREACHABLE', (err as Error).message)
       this.#state = 'stopped'
       await this.#teardown()
       throw classified

@@ -210,6 +210,18 @@ export class KafkaClient {
     if (producer !== undefined) await producer.disconnect()
   }
 
+  /** Topics of `wanted` that the cluster does not have (or does not show this user). */
+  async missingTopics (wanted: readonly string[]): Promise<string[]> {
+    const admin = this.#kafka.admin()
+    await admin.connect()
+    try {
+      const existing = new Set(await admin.listTopics())
+      return [...new Set(wanted)].filter(t => !existing.has(t))
+    } finally {
+      await admin.disconnect()
+    }
+  }
+
   /** An admin client for topic creation and lag queries (scripts, tests, benchmarks). */
   admin (): KafkaAdmin {
     return this.#kafka.admin()

@@ -98,3 +98,32 @@ export async function until (check: () => boolean | Promise<boolean>, timeoutMs 
     await new Promise(resolve => setTimeout(resolve, 20))
   }
 }
+
+const BUILTIN_TYPES = ['validate', 'analyze', 'pattern', 'mixin', 'bench_cpu'] as const
+export type BuiltinType = typeof BUILTIN_TYPES[number]
+
+/**
+ * Unique request, response and dead-letter topics for every built-in handler, created on the broker,
+ * and the environment that points `node dist/main.js` at them (the service checks they all exist).
+ */
+export async function serviceTopics (prefix: string, partitions = 1): Promise<{ env: Record<string, string>, request: Record<BuiltinType, string>, response: Record<BuiltinType, string> }> {
+  const env: Record<string, string> = {}
+  const req = {} as Record<BuiltinType, string>
+  const resp = {} as Record<BuiltinType, string>
+  for (const type of BUILTIN_TYPES) {
+    req[type] = unique(`${prefix}-${type}-req`)
+    resp[type] = unique(`${prefix}-${type}-resp`)
+    const name = type === 'bench_cpu' ? 'BENCH_CPU' : `CODEGEN_${type.toUpperCase()}`
+    env[`KAFKA_${name}_REQUEST`] = req[type]
+    env[`KAFKA_${name}_RESPONSE`] = resp[type]
+  }
+  await createTopics(BUILTIN_TYPES.flatMap(t => [req[t], resp[t], req[t] + '.dlq']), partitions)
+  return { env, request: req, response: resp }
+}
+
+/** Every record a topic holds right now (duplicates included), in no particular order across partitions. */
+export async function readAll (topic: string, timeoutMs = 60_000): Promise<Read[]> {
+  let total = 0
+  for (const high of (await endOffsets(topic)).values()) total += Number(high)
+  return readRecords(topic, total, timeoutMs)
+}

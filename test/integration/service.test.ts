@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { ChildProcessByStdio } from 'node:child_process'
 import type { Readable } from 'node:stream'
-import { brokers, createTopics, produce, readRecords, request, unique } from '../helpers/kafka.js'
+import { brokers, produce, readRecords, request, serviceTopics, unique } from '../helpers/kafka.js'
 
 const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url))
 
@@ -61,10 +61,19 @@ t.test('Kafka unreachable: fails loudly with a clear line and exit 1, no silent 
   t.match(r.stdout, /"level":"fatal".*cannot start: .*(unreachable|ECONNREFUSED|Connection)/)
 })
 
+t.test('a missing topic stops the start with one clear line naming it, exit 1', async t => {
+  const topics = await serviceTopics('svc-missing')
+  const absent = unique('svc-absent')
+  const r = await run([], { ...topics.env, KAFKA_BOOTSTRAP_SERVERS: brokers.join(','), KAFKA_CODEGEN_MIXIN_RESPONSE: absent })
+  t.equal(r.code, 1)
+  t.match(r.stdout, new RegExp(`"level":"fatal".*topics missing on the cluster.*${absent}`))
+  t.notMatch(r.stdout, new RegExp(`${topics.request.mixin}[,;]`), 'existing topics are not named')
+})
+
 t.test('starts against the real broker, answers, stops on SIGTERM with exit 0; secrets never logged', async t => {
-  const requestTopic = unique('svc-req')
-  const responseTopic = unique('svc-resp')
-  await createTopics([requestTopic, responseTopic, requestTopic + '.dlq'], 1)
+  const topics = await serviceTopics('svc')
+  const requestTopic = topics.request.bench_cpu
+  const responseTopic = topics.response.bench_cpu
   const secret = 'sekret-' + unique('pw')
   const code = `def handler():\n    return "${secret}-in-payload"\n`
   await produce(requestTopic, [
@@ -75,8 +84,7 @@ t.test('starts against the real broker, answers, stops on SIGTERM with exit 0; s
   const { child, done } = launch([], {
     KAFKA_BOOTSTRAP_SERVERS: brokers.join(','),
     KAFKA_CONSUMER_GROUP: unique('svc-group'),
-    KAFKA_BENCH_CPU_REQUEST: requestTopic,
-    KAFKA_BENCH_CPU_RESPONSE: responseTopic,
+    ...topics.env,
     // Username and password set without a mechanism: accepted with a warning, and must never show.
     KAFKA_SASL_USERNAME: 'someone',
     KAFKA_SASL_PASSWORD: secret,
