@@ -24,6 +24,16 @@ export async function createTopics (topics: string[], numPartitions = 3): Promis
   }
 }
 
+export async function deleteTopics (topics: string[]): Promise<void> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    await admin.deleteTopics({ topics })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 export interface Produced { key: string | null, value: string | Buffer | null, partition?: number }
 
 /** Produces in sends of `chunk` messages: each send becomes one record batch per partition. */

@@ -2,7 +2,7 @@
 // good event on the same partition that must still be answered.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { committedOffsets, createTopics, endOffsets, produce, readRecords, request, until } from '../helpers/kafka.js'
+import { committedOffsets, createTopics, deleteTopics, endOffsets, produce, readRecords, request, until } from '../helpers/kafka.js'
 import { harness } from '../helpers/consumer.js'
 import { DEAD_LETTER_FIELDS } from '../../src/schemas/envelopes.js'
 
@@ -19,14 +19,16 @@ const cases: Case[] = [
   { name: 'unknown event type', value: request({}, { event_type: 'no.such.type' }), errorType: 'handler_error', code: 'IC_NO_HANDLER', message: /no handler takes event type no\.such\.type/ },
   { name: 'oversized', value: request({ pad: 'x'.repeat(5000) }), errorType: 'payload_too_large', code: 'IC_EVENT_TOO_LARGE', message: /over the limit of 4096 bytes/ },
   { name: 'handler throws', value: request({ fail: true }), errorType: 'handler_error', code: 'IC_HANDLER_FAILED', message: /asked to fail/ },
-  { name: 'past the deadline', value: request({ cpu_ms: 5000 }), errorType: 'timeout_error', code: 'IC_HANDLER_TIMEOUT', message: /deadline/ }
+  { name: 'past the deadline', value: request({ cpu_ms: 8000 }), errorType: 'timeout_error', code: 'IC_HANDLER_TIMEOUT', message: /deadline/ },
+  { name: 'out of worker memory', value: request({ oom: true }), errorType: 'resource_limit_error', code: 'IC_WORKER_RESOURCE_LIMIT', message: /memory limit/ },
+  { name: 'worker exits', value: request({ exit: true }), errorType: 'worker_crash', code: 'IC_WORKER_CRASH', message: /worker died/ }
 ]
 
 t.test('each bad input class ends in the dead-letter topic with its error_type; the next good event is answered', async t => {
   const h = await harness({ handler: 'timed', partitions: 1 })
   const messages = cases.flatMap(c => [{ key: c.name, value: c.value }, { key: `${c.name} (good)`, value: good() }])
   await produce(h.requestTopic, messages)
-  const consumer = h.make({ maxInFlight: 4, maxPayloadBytes: 4096, taskTimeoutMs: 400, handlerRetries: 2 })
+  const consumer = h.make({ maxInFlight: 4, maxPayloadBytes: 4096, taskTimeoutMs: 2000, handlerRetries: 2, workerMaxOldGenerationMb: 128 })
   await consumer.start()
   t.teardown(() => consumer.stop())
   await until(() => { const m = consumer.getMetrics(); return m.events_processed + m.events_failed === messages.length }, 60_000, 'all finished')
@@ -56,26 +58,32 @@ t.test('each bad input class ends in the dead-letter topic with its error_type; 
   const m = consumer.getMetrics()
   t.equal(m.events_failed, cases.length)
   t.equal(m.current_in_flight, 0, 'no slot leaked')
-  t.ok(m.pool.workers_replaced >= 1, 'the timed-out worker was replaced')
+  t.ok(m.pool.workers_replaced >= 3, `the timed-out, exhausted and exited workers were replaced (${m.pool.workers_replaced})`)
   t.same(await committedOffsets(h.groupId, h.requestTopic), await endOffsets(h.requestTopic), 'all committed')
 })
 
 t.test('a dead-letter topic that cannot be written holds the offset back until it can', async t => {
   const h = await harness({ handler: 'timed', partitions: 1 })
-  // The harness created the DLQ topic; use a suffix whose topic does not exist yet.
-  const suffix = '.missing-dlq'
-  await produce(h.requestTopic, [{ key: 'bad', value: 'not json' }, { key: 'good', value: good() }])
-  const consumer = h.make({ dlqSuffix: suffix, retryBackoffMs: 50, retryBackoffMaxMs: 200 })
+  const consumer = h.make({ retryBackoffMs: 50, retryBackoffMaxMs: 200 })
   await consumer.start()
   t.teardown(() => consumer.stop())
-  await until(() => consumer.getMetrics().events_processed === 1, 30_000, 'the good event answered')
+  await produce(h.requestTopic, [{ key: 'first', value: good() }])
+  await until(() => consumer.getMetrics().events_processed === 1, 30_000, 'the first event answered')
+  // The dead-letter topic disappears while the service runs (it was checked at start).
+  await deleteTopics([h.dlqTopic])
+  await produce(h.requestTopic, [{ key: 'bad', value: 'not json' }, { key: 'good', value: good() }])
+  await until(() => consumer.getMetrics().events_processed === 2, 30_000, 'the good event answered')
   await consumer.commit()
-  const before = await committedOffsets(h.groupId, h.requestTopic)
-  t.notOk((before.get(0) ?? -1n) > 0n, 'offset 0 (the poison event) is not committed while its dead letter is unwritten')
+  t.equal((await committedOffsets(h.groupId, h.requestTopic)).get(0), 1n,
+    'offset 1 (the poison event) is not committed while its dead letter is unwritten')
   t.equal(consumer.getMetrics().events_failed, 0)
   t.ok(consumer.getMetrics().publish_pending >= 1, 'the dead letter is still pending')
-  await createTopics([h.requestTopic + suffix], 1)
+  await until(async () => {
+    try { await createTopics([h.dlqTopic], 1); return true } catch { return false } // deletion may still be in progress
+  }, 30_000, 'dead-letter topic recreated')
   await until(() => consumer.getMetrics().events_failed === 1, 30_000, 'dead letter written once the topic exists')
   await consumer.commit()
-  t.equal((await committedOffsets(h.groupId, h.requestTopic)).get(0), 2n, 'then both offsets are committed')
+  t.equal((await committedOffsets(h.groupId, h.requestTopic)).get(0), 3n, 'then every offset is committed')
+  const [dead] = await readRecords(h.dlqTopic, 1)
+  t.equal(dead?.key, 'bad')
 })
