@@ -9,7 +9,7 @@ import { IntelligenceKafkaConsumer } from '../../src/consumer/intelligence-consu
 import { consumerOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load.js'
 import { RESPONSE_FIELDS } from '../../src/schemas/envelopes.js'
-import { brokers, createTopics, produce, readRecords, unique, until } from '../helpers/kafka.js'
+import { brokers, createTopics, produce, readRecords, serviceTopics, unique, until } from '../helpers/kafka.js'
 import { timedHandlerModule } from '../helpers/consumer.js'
 import { GOOD_PYTHON } from '../workers/fixtures/code.js'
 
@@ -19,7 +19,7 @@ t.test('the four handlers answer contract requests with the contract envelope', 
   const names = Object.fromEntries(types.flatMap(type => [
     [`${type}Request`, unique(`req-${type}`)], [`${type}Response`, unique(`resp-${type}`)]
   ])) as Record<`${typeof types[number]}${'Request' | 'Response'}`, string>
-  await createTopics(Object.values(names), 1)
+  await createTopics([...Object.values(names), ...types.map(type => names[`${type}Request`] + '.dlq')], 1)
   const requests = [
     { topic: names.validateRequest, event_type: 'codegen.request.validate', payload: { code_content: GOOD_PYTHON, node_type: 'effect', file_path: 'src/nodes/node_user_effect.py' } },
     { topic: names.validateRequest, event_type: 'omninode.codegen.request.validate.v1', payload: { code_content: 'function f(x: any) { return x }', file_path: 'a.ts' } },
@@ -83,8 +83,10 @@ t.test('a plugin handler added through a configuration file, without touching sr
   writeFileSync(file, JSON.stringify({
     handlers: [{ module: timedHandlerModule, export: 'timed', topics: [requestTopic], responseTopic, eventTypes: ['custom.timed'] }]
   }))
-  const { config } = loadConfig({ env: { KAFKA_BOOTSTRAP_SERVERS: brokers.join(','), KAFKA_CONSUMER_GROUP: unique('plugin') }, configPath: file })
-  const consumer = new IntelligenceKafkaConsumer({ ...consumerOptions(config), topics: [requestTopic], threads: 1 })
+  // The built-in handlers stay routed too (on topics of their own here, which the service checks exist).
+  const builtins = await serviceTopics('plugin-builtins')
+  const { config } = loadConfig({ env: { ...builtins.env, KAFKA_BOOTSTRAP_SERVERS: brokers.join(','), KAFKA_CONSUMER_GROUP: unique('plugin') }, configPath: file })
+  const consumer = new IntelligenceKafkaConsumer({ ...consumerOptions(config), threads: 1 })
   const id = randomUUID()
   await produce(requestTopic, [
     { key: id, value: JSON.stringify({ correlation_id: id, event_type: 'custom.timed', payload: { cpu_ms: 1, hello: 'world' } }) }
