@@ -12,6 +12,8 @@
 
 // ---- resolved shape (what the rest of the service reads) ----------------------------------------------
 
+import type { TopicNames } from '../consumer/routes.js'
+
 export type AutoOffsetReset = 'earliest' | 'latest'
 export type SaslMechanism = '' | 'plain' | 'scram-sha-256' | 'scram-sha-512'
 export type Ordering = 'key' | 'partition' | 'unordered'
@@ -58,19 +60,9 @@ export interface KafkaConfig {
   readonly ssl: SslConfig
 }
 
-export interface TopicsConfig {
-  readonly validateRequest: string
-  readonly analyzeRequest: string
-  readonly patternRequest: string
-  readonly mixinRequest: string
-  readonly validateResponse: string
-  readonly analyzeResponse: string
-  readonly patternResponse: string
-  readonly mixinResponse: string
+/** The topic names of the routes (src/consumer/routes.ts) and the dead-letter suffix. */
+export interface TopicsConfig extends TopicNames {
   readonly dlqSuffix: string
-  /** '' = the synthetic CPU handler is not subscribed. */
-  readonly benchCpuRequest: string
-  readonly benchCpuResponse: string
 }
 
 export interface ProcessingConfig {
