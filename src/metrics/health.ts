@@ -36,10 +36,11 @@ export class HealthWindow {
   /** Records the counters at time `at` (ms); call every few seconds and before reading. */
   sample (at: number, c: Cumulative): void {
     this.#samples.push({ at, c })
-    // Keep one sample older than the window as the baseline.
+    // Drop samples once a newer one is also older than the window: what stats() reads stays inside.
     while (this.#samples.length > 2 && (this.#samples[1] as { at: number }).at <= at - this.#windowMs) this.#samples.shift()
   }
 
+  /** Figures since the oldest sample inside the window (or the newest one, if none is inside). */
   stats (at: number, now: Cumulative): WindowStats {
     const base = this.#samples.find(s => s.at >= at - this.#windowMs) ?? this.#samples[this.#samples.length - 1]
     const b = base?.c ?? { blocked: 0, waitMs: 0, finished: 0 }
