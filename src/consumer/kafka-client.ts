@@ -83,10 +83,13 @@ function kafkaLogCreator (logger: Logger) {
   }
 }
 
+/** Kafka protocol error types that mean "these credentials or this mechanism are refused". */
+const SASL_ERROR_TYPES = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE'])
+
 /** Maps a kafkajs connection error to the catalogue (authentication and reachability are fatal). */
 export function classifyKafkaError (err: unknown): IntelligenceError | undefined {
   const e = err as { name?: string, message?: string, type?: string }
-  if (e?.name === 'KafkaJSSASLAuthenticationError' || /SASL|[Aa]uthentication failed/.test(e?.message ?? '')) {
+  if (e?.name === 'KafkaJSSASLAuthenticationError' || (e?.type !== undefined && SASL_ERROR_TYPES.has(e.type))) {
     return new IntelligenceError('IC_KAFKA_AUTH', [e.message ?? String(err)], { cause: err })
   }
   if (e?.name === 'KafkaJSNumberOfRetriesExceeded' || e?.name === 'KafkaJSConnectionError' ||
