@@ -48,6 +48,7 @@ export function consumerOptions (config: Config, logger?: Logger): IntelligenceC
     connectionTimeoutMs: kafka.connectionTimeoutMs,
     requestTimeoutMs: kafka.requestTimeoutMs,
     kafkaRetries: kafka.retries,
+    kafkaOutageTimeoutMs: kafka.outageTimeoutMs,
     sasl: kafka.sasl.mechanism === '' ? undefined : { mechanism: kafka.sasl.mechanism, username: kafka.sasl.username, password: kafka.sasl.password },
     ssl: sslOptions(kafka.ssl),
     maxInFlight: p.maxInFlight,

@@ -49,6 +49,8 @@ export interface IntelligenceConsumerOptions {
   readonly connectionTimeoutMs?: number
   readonly requestTimeoutMs?: number
   readonly kafkaRetries?: number
+  /** How long kafkajs may keep restarting after the last successful fetch before the consumer gives up. */
+  readonly kafkaOutageTimeoutMs?: number
   readonly sasl?: KafkaConnection['sasl']
   readonly ssl?: KafkaConnection['ssl']
   readonly commitIntervalMs?: number
@@ -267,7 +269,8 @@ export class IntelligenceKafkaConsumer {
         rebalanceTimeoutMs: o.rebalanceTimeoutMs ?? 60_000,
         fetchMaxWaitMs: o.fetchMaxWaitMs ?? 100,
         fetchMaxBytes: o.fetchMaxBytes ?? 10 * 1024 * 1024,
-        fetchMaxBytesPerPartition: o.fetchMaxBytesPerPartition ?? 1024 * 1024
+        fetchMaxBytesPerPartition: o.fetchMaxBytesPerPartition ?? 1024 * 1024,
+        outageTimeoutMs: o.kafkaOutageTimeoutMs ?? 120_000
       }, this.#topics, {
         onAssigned: a => this.#onAssigned(a),
         onRebalancing: () => this.#onRebalancing(),

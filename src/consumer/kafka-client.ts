@@ -36,6 +36,9 @@ export interface KafkaConsumerOptions {
   readonly fetchMaxWaitMs: number
   readonly fetchMaxBytes: number
   readonly fetchMaxBytesPerPartition: number
+  /** kafkajs restarts a crashed consumer for ever by default; past this long since the last good
+   * fetch or join it is told not to, and the crash becomes fatal. */
+  readonly outageTimeoutMs: number
 }
 
 export interface FetchedMessage {
@@ -102,11 +105,13 @@ export function classifyKafkaError (err: unknown): IntelligenceError | undefined
 export class KafkaClient {
   readonly #kafka: InstanceType<typeof Kafka>
   readonly #logger: Logger
+  readonly #retries: number
   #consumer: KafkaConsumer | undefined
   #producer: KafkaProducer | undefined
 
   constructor (conn: KafkaConnection, logger: Logger) {
     this.#logger = logger
+    this.#retries = conn.retries
     this.#kafka = new Kafka({
       brokers: [...conn.brokers],
       clientId: conn.clientId,
@@ -157,9 +162,16 @@ export class KafkaClient {
       maxWaitTimeInMs: opts.fetchMaxWaitMs,
       maxBytes: opts.fetchMaxBytes,
       maxBytesPerPartition: opts.fetchMaxBytesPerPartition,
-      allowAutoTopicCreation: false
+      allowAutoTopicCreation: false,
+      retry: {
+        retries: this.#retries,
+        // Called when a retriable failure exhausted its retries: restart while the outage is young.
+        restartOnFailure: async () => Date.now() - lastHealthy < opts.outageTimeoutMs
+      }
     })
-    consumer.on(consumer.events.GROUP_JOIN, e => events.onAssigned(e.payload.memberAssignment))
+    let lastHealthy = Date.now()
+    consumer.on(consumer.events.FETCH, () => { lastHealthy = Date.now() })
+    consumer.on(consumer.events.GROUP_JOIN, e => { lastHealthy = Date.now(); events.onAssigned(e.payload.memberAssignment) })
     consumer.on(consumer.events.REBALANCING, () => events.onRebalancing())
     consumer.on(consumer.events.CRASH, e => events.onCrash(e.payload.error, e.payload.restart))
     await consumer.connect()
