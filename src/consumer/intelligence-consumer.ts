@@ -157,6 +157,7 @@ export class IntelligenceKafkaConsumer {
   #errorResponses = 0
   #retries = 0
   #duplicatesSkipped = 0
+  #fetched = 0
   #dropped = 0
   #processingMs = 0
   #lastEventAt: number | undefined
@@ -349,6 +350,7 @@ export class IntelligenceKafkaConsumer {
     if (owner === undefined) return
     this.#highWatermarks.set(tp, BigInt(batch.highWatermark))
     const partitionRef = `${tp}#${owner.epoch}`
+    this.#fetched += batch.messages.length
     for (const m of batch.messages) {
       const offset = BigInt(m.offset)
       if (!this.#tracker.track(tp, offset)) {
@@ -726,6 +728,7 @@ export class IntelligenceKafkaConsumer {
       error_responses: this.#errorResponses,
       retries: this.#retries,
       duplicates_skipped: this.#duplicatesSkipped,
+      events_fetched: this.#fetched,
       results_dropped: this.#dropped,
       dead_letters_by_type: Object.fromEntries(this.#deadByType),
       publish_pending: this.#publisher?.pending ?? 0,
@@ -789,6 +792,8 @@ export interface ConsumerMetrics {
   error_responses: number
   retries: number
   duplicates_skipped: number
+  /** Records taken from fetch responses (before any check): shows fetching stopping while paused. */
+  events_fetched: number
   results_dropped: number
   dead_letters_by_type: Record<string, number>
   publish_pending: number

@@ -70,6 +70,7 @@ export function createPrometheusMetrics (consumer: IntelligenceKafkaConsumer): P
   gauge('pool_running', 'Tasks running inside workers now.', x => x.pool.running)
   counter('workers_replaced', 'Worker threads replaced after a timeout, memory limit or crash.', x => x.pool.workers_replaced)
   counter('retries', 'Handler attempts retried after a failure.', x => x.retries)
+  counter('events_fetched', 'Records taken from fetch responses.', x => x.events_fetched)
   counter('duplicates_skipped', 'Redelivered events skipped because they were already in hand.', x => x.duplicates_skipped)
   gauge('publish_pending', 'Responses and dead letters waiting for the broker to acknowledge.', x => x.publish_pending)
   gauge('paused', '1 while partitions are paused by backpressure.', x => x.paused.paused ? 1 : 0)

@@ -12,7 +12,7 @@ function baseMetrics (): ConsumerMetrics {
     events_failed: 0, dlq_routed: 0, total_processing_time_ms: 0, avg_processing_time_ms: 0, events_per_second: 0,
     uptime_seconds: 0, last_event_timestamp: null, consumer_started_at: null, is_running: true, handlers_registered: 4,
     in_flight_bytes: 0, max_in_flight_bytes: 0, queue_depth: 0, queue_bytes: 0, error_responses: 0, retries: 0,
-    duplicates_skipped: 0, results_dropped: 0, dead_letters_by_type: {}, publish_pending: 0, ordering: 'key',
+    duplicates_skipped: 0, events_fetched: 0, results_dropped: 0, dead_letters_by_type: {}, publish_pending: 0, ordering: 'key',
     pool: { threads: 2, queue_size: 0, utilization: 0, running: 0, peak_running: 0, workers_replaced: 0 },
     worker_wait_ms: latency, worker_run_ms: latency,
     paused: { paused: false, reason: null, since: null, times: 0, partitions: [] },
