@@ -23,37 +23,34 @@ t.test('pause and resume exactness: nothing fetched while paused, no offset skip
     fetchMaxBytesPerPartition: 2048
   })
   t.teardown(() => c.stop())
-  // Sample paused and events_fetched. Once a pause has settled (the fetch in hand, at most one response
-  // fetchMaxWaitMs after the pause, has landed), events_fetched must not grow until the resume: compare
-  // the count at settling with the last sample still paused.
-  const intervals: Array<{ atSettle: number, lastPaused: number }> = []
-  let pausedAt: number | undefined
-  let atSettle: number | undefined
-  let lastPaused = 0
-  const settleMs = 300
+  // Sample paused and events_fetched. pause() cannot recall a fetch already on the wire (PITFALLS), so
+  // one fetch response may still land after a pause, however late a loaded broker answers it; a
+  // second one would mean the paused partition was fetched again.
+  const intervals: Array<{ fetches: number, events: number }> = []
+  let current: { fetches: number, events: number, last: number } | undefined
   const sampler = setInterval(() => {
     const m = c.getMetrics()
-    const now = Date.now()
     if (m.paused.paused) {
-      pausedAt ??= now
-      if (atSettle === undefined && now - pausedAt >= settleMs) atSettle = m.events_fetched
-      lastPaused = m.events_fetched
-    } else if (pausedAt !== undefined) {
-      if (atSettle !== undefined) intervals.push({ atSettle, lastPaused })
-      pausedAt = undefined
-      atSettle = undefined
+      current ??= { fetches: 0, events: 0, last: m.events_fetched }
+      if (m.events_fetched !== current.last) {
+        current.fetches++
+        current.events += m.events_fetched - current.last
+        current.last = m.events_fetched
+      }
+    } else if (current !== undefined) {
+      intervals.push({ fetches: current.fetches, events: current.events })
+      current = undefined
     }
-  }, 5)
+  }, 2)
   await c.start()
   await waitFor(() => c.getMetrics().events_processed === n, 120_000, 'all processed')
   clearInterval(sampler)
   const m = c.getMetrics()
   await c.stop()
   const o = await h.outcome()
-  t.comment(summary('pause-exactness', o, { pauses: m.paused.times, long_pauses_checked: intervals.length }))
+  t.comment(summary('pause-exactness', o, { pauses: m.paused.times, pauses_checked: intervals.length, late_fetches: intervals.filter(i => i.fetches > 0).length }))
   t.ok(m.paused.times >= 3, `paused and resumed repeatedly (${m.paused.times})`)
-  t.ok(intervals.length >= 1, 'some pauses lasted long enough to check')
-  t.same(intervals.filter(i => i.lastPaused > i.atSettle), [], 'no fetch brought events while paused')
+  t.same(intervals.filter(i => i.fetches > 1), [], 'while paused, at most the fetch already on the wire landed')
   t.equal(m.events_fetched, n, 'every event fetched exactly once: nothing refetched after a resume')
   t.equal(m.duplicates_skipped, 0)
   // Dispatch order = response order on one partition, one at a time: seq must be 0..n-1 exactly.
