@@ -67,8 +67,6 @@ export function consumerOptions (config: Config, logger?: Logger): IntelligenceC
     workerMaxOldGenerationMb: pool.maxOldGenerationMb,
     workerMaxYoungGenerationMb: pool.maxYoungGenerationMb,
     workerStackSizeMb: pool.stackSizeMb,
-    maxBatchEvents: pool.maxBatchEvents,
-    maxBatchBytes: pool.maxBatchBytes,
     routes: routesFromConfig(config),
     dlqSuffix: config.topics.dlqSuffix,
     source: { service: service.sourceService, instance: service.sourceInstance, version: service.sourceVersion },

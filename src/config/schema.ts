@@ -91,9 +91,6 @@ export interface PoolConfig {
   /** 0 = V8's default (leave the resource limit unset). */
   readonly maxYoungGenerationMb: number
   readonly stackSizeMb: number
-  /** 1 = one event per task. */
-  readonly maxBatchEvents: number
-  readonly maxBatchBytes: number
 }
 
 export interface ServiceConfig {
@@ -420,9 +417,7 @@ export const schema: SchemaOf<RawConfig> = {
     threads: int('WORKER_THREADS', 0, 0, 1024, 'Worker threads of the analysis pool (fixed size); 0 = os.availableParallelism().'),
     maxOldGenerationMb: int('WORKER_MAX_OLD_GENERATION_MB', 512, 16, 65536, 'Heap limit of each worker; a worker over it fails its task (resource_limit_error) and is replaced.'),
     maxYoungGenerationMb: int('WORKER_MAX_YOUNG_GENERATION_MB', 0, 0, 65536, 'Young-generation limit of each worker; 0 = V8\'s default.'),
-    stackSizeMb: int('WORKER_STACK_SIZE_MB', 4, 1, 256, 'Stack size of each worker; deep syntax trees need more than V8\'s default.'),
-    maxBatchEvents: int('POOL_MAX_BATCH_EVENTS', 32, 1, 1024, 'Most events handed to a worker as one task when events queue for the threads and handlers run under 1 ms on average (each task costs the main thread tens of µs); each event still holds its own slot and deadline. 1 = one event per task.'),
-    maxBatchBytes: int('POOL_MAX_BATCH_BYTES', 262144, 1, 1073741824, 'Most value bytes in one such task; an event larger than this runs alone.')
+    stackSizeMb: int('WORKER_STACK_SIZE_MB', 4, 1, 256, 'Stack size of each worker; deep syntax trees need more than V8\'s default.')
   },
   service: {
     sourceService: text('SOURCE_SERVICE', 'archon-intelligence', 'source_service of every response (the Python service\'s value, so consumers see no change).'),

@@ -55,7 +55,7 @@ export interface IntelligenceConsumerOptions {
   readonly ssl?: KafkaConnection['ssl']
   readonly commitIntervalMs?: number
   readonly shutdownTimeoutMs?: number
-  /** Per-event deadline, measured from when a worker starts the event. */
+  /** Per-task deadline, measured from when a worker starts the task. */
   readonly taskTimeoutMs?: number
   readonly maxPayloadBytes?: number
   /** Further attempts of a handler that threw, with exponential backoff. */
@@ -67,11 +67,6 @@ export interface IntelligenceConsumerOptions {
   readonly workerMaxOldGenerationMb?: number
   readonly workerMaxYoungGenerationMb?: number
   readonly workerStackSizeMb?: number
-  /** Most events per pool task when events queue up and handlers are quick (default 32); 1 = one
-   * event per task. Each event still holds its own slot. */
-  readonly maxBatchEvents?: number
-  /** Most value bytes per pool task (default 256 KiB); a larger event goes alone. */
-  readonly maxBatchBytes?: number
   /** Routes to handlers; default: the four code-analysis handlers on the contract's topics. */
   readonly routes?: readonly RouteSpec[]
   readonly topicNames?: Partial<TopicNames>
@@ -115,60 +110,18 @@ export interface EventFinished {
 export interface ConsumerObserver {
   onEventFinished?(e: EventFinished): void
   onBackpressureWait?(ms: number): void
-  /** Per event: time waiting for a worker and running in it, ms (NaN when it never started). */
+  /** Per task: time in the pool's queue and running in a worker, ms (NaN when it never started). */
   onWorkerTiming?(waitMs: number, runMs: number): void
-  /** Per pool task handed out: how many events it carries (1 unless events were batched). */
-  onPoolTask?(events: number): void
 }
 
 const DEFAULT_MAX_IN_FLIGHT = 100
-const DEFAULT_MAX_BATCH_EVENTS = 32
-const DEFAULT_MAX_BATCH_BYTES = 256 * 1024
-/** Events are grouped into pool tasks only while the recent average run time per event is below this:
- * a task costs the main thread ~50 µs, which matters next to a 20 µs handler and not next to a 5 ms one,
- * whose events must rather spread over every thread than queue behind each other in one task. */
-const BATCH_BELOW_RUN_MS = 1
-/** Weight of each new run time in that average (exponential moving average). */
-const RUN_MS_EWMA_WEIGHT = 0.1
-/** Values up to this size share their fetch's shared buffers (one allocation, one buffer to pass to a
- * worker for many events); larger ones get their own, so that a straggler never pins much memory. */
-const SHARED_VALUE_MAX_BYTES = 16 * 1024
-/** Size of those shared buffers: what one running event can keep alive at most beside its own value. */
-const SHARED_BUFFER_BYTES = 64 * 1024
-
-/**
- * Splits events that just took their slots into pool tasks, in order. One event per task while there
- * are no more events than idle threads (each gets a thread to itself) or when `maxEvents` is 1;
- * otherwise tasks of at most `maxEvents` events and `maxBytes` value bytes (a larger event alone), at
- * least as many as there are idle threads so that none stays idle, and of even sizes.
- */
-export function planTasks<E extends { readonly bytes: number }> (events: readonly E[], idleThreads: number, maxEvents: number, maxBytes: number): E[][] {
-  if (maxEvents <= 1 || events.length <= Math.max(1, idleThreads)) return events.map(e => [e])
-  const tasks = Math.max(idleThreads, Math.ceil(events.length / maxEvents))
-  const perTask = Math.ceil(events.length / tasks)
-  const out: E[][] = []
-  let current: E[] = []
-  let bytes = 0
-  for (const e of events) {
-    if (current.length > 0 && (current.length >= perTask || bytes + e.bytes > maxBytes)) {
-      out.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(e)
-    bytes += e.bytes
-  }
-  if (current.length > 0) out.push(current)
-  return out
-}
 
 function tpKey (topic: string, partition: number): string { return `${topic}:${partition}` }
 
 export class IntelligenceKafkaConsumer {
   readonly #o: Required<Pick<IntelligenceConsumerOptions,
     'groupId' | 'maxInFlight' | 'maxInFlightBytes' | 'ordering' | 'commitIntervalMs' | 'shutdownTimeoutMs' |
-    'taskTimeoutMs' | 'maxPayloadBytes' | 'handlerRetries' | 'retryBackoffMs' | 'retryBackoffMaxMs' | 'threads' | 'dlqSuffix' |
-    'maxBatchEvents' | 'maxBatchBytes'>>
+    'taskTimeoutMs' | 'maxPayloadBytes' | 'handlerRetries' | 'retryBackoffMs' | 'retryBackoffMaxMs' | 'threads' | 'dlqSuffix'>>
   readonly #options: IntelligenceConsumerOptions
   readonly #log: Logger
   readonly #routes: readonly RouteSpec[]
@@ -193,11 +146,6 @@ export class IntelligenceKafkaConsumer {
   #highWatermarks = new Map<string, bigint>()
   #retryTimers = new Set<NodeJS.Timeout>()
   #running = new Set<PipelineEvent>()
-  /** Events holding a slot, not yet handed to the pool: gathered while batching, see #pump. */
-  #toDispatch: PipelineEvent[] = []
-  #dispatchScheduled = false
-  /** Recent average run time of one event in a worker, ms (undefined until one has run). */
-  #avgRunMs: number | undefined
   #inFlightIdle: Array<() => void> = []
   #assignedOnce = false
   #lostGroup = false
@@ -234,12 +182,7 @@ export class IntelligenceKafkaConsumer {
       retryBackoffMs: options.retryBackoffMs ?? 200,
       retryBackoffMaxMs: options.retryBackoffMaxMs ?? 5000,
       threads: options.threads || availableParallelism(),
-      dlqSuffix: options.dlqSuffix ?? '.dlq',
-      maxBatchEvents: options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS,
-      maxBatchBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
-    }
-    if (!Number.isInteger(this.#o.maxBatchEvents) || this.#o.maxBatchEvents < 1) {
-      throw new RangeError(`maxBatchEvents must be an integer >= 1, got ${this.#o.maxBatchEvents}`)
+      dlqSuffix: options.dlqSuffix ?? '.dlq'
     }
     this.#log = options.logger ?? pino({ level: 'silent' })
     this.#gate = new Gate({ maxInFlight, maxInFlightBytes: this.#o.maxInFlightBytes })
@@ -408,16 +351,6 @@ export class IntelligenceKafkaConsumer {
     this.#highWatermarks.set(tp, BigInt(batch.highWatermark))
     const partitionRef = `${tp}#${owner.epoch}`
     this.#fetched += batch.messages.length
-    // Small values are copied into a few shared buffers per fetched batch rather than one each: an
-    // allocation per event, and one buffer per event to hand to a worker, cost more than a small
-    // handler's run. A value's view keeps its whole buffer alive, which SHARED_BUFFER_BYTES bounds.
-    let sharedLeft = 0
-    for (const m of batch.messages) {
-      const size = m.value?.length ?? 0
-      if (size <= SHARED_VALUE_MAX_BYTES) sharedLeft += size
-    }
-    let shared: SharedArrayBuffer | undefined
-    let sharedUsed = 0
     for (const m of batch.messages) {
       const offset = BigInt(m.offset)
       if (!this.#tracker.track(tp, offset)) {
@@ -435,18 +368,7 @@ export class IntelligenceKafkaConsumer {
       // Copy out of the fetch response (keeping a view would keep the whole response alive, PITFALLS
       // #10) into shared memory: the worker reads it without a copy, and the main thread still has it
       // for the dead-letter record if the worker dies.
-      let value: Uint8Array
-      if (size > SHARED_VALUE_MAX_BYTES) {
-        value = new Uint8Array(new SharedArrayBuffer(size))
-      } else {
-        if (shared === undefined || sharedUsed + size > shared.byteLength) {
-          shared = new SharedArrayBuffer(Math.max(size, Math.min(SHARED_BUFFER_BYTES, sharedLeft)))
-          sharedUsed = 0
-        }
-        value = new Uint8Array(shared, sharedUsed, size)
-        sharedUsed += size
-        sharedLeft -= size
-      }
+      const value = new Uint8Array(new SharedArrayBuffer(size))
       if (m.value !== null) value.set(m.value)
       const event: PipelineEvent = {
         topic: batch.topic,
@@ -540,21 +462,16 @@ export class IntelligenceKafkaConsumer {
     }
   }
 
-  /**
-   * Starts ready events while slots are free. Each event takes its own slot here, at once, whatever
-   * task it then runs in. While handlers are quick, handing events to the pool waits for the end of
-   * this turn of the event loop: slots freed one by one (each acknowledged response releases one)
-   * then go out together, grouped into tasks by #dispatchTaken, instead of one task per event.
-   */
+  /** Starts ready events while slots are free. */
   #pump (): void {
     if (this.#state !== 'running' && this.#state !== 'starting') return
     for (;;) {
       const head = this.#lanes.peekReady()
-      if (head === undefined) break
+      if (head === undefined) return
       const slot = this.#gate.tryAcquire(head.bytes)
       if (slot === undefined) {
         this.#markIfBlocked(head)
-        break
+        return
       }
       this.#lanes.startNext()
       const t = performance.now()
@@ -569,62 +486,26 @@ export class IntelligenceKafkaConsumer {
       head.slot = slot
       head.acquiredAt = t
       this.#running.add(head)
-      this.#toDispatch.push(head)
-    }
-    if (this.#toDispatch.length === 0) return
-    if (!this.#batching()) {
-      this.#dispatchTaken()
-    } else if (!this.#dispatchScheduled) {
-      this.#dispatchScheduled = true
-      setImmediate(() => this.#dispatchTaken())
+      this.#dispatch(head)
     }
   }
 
-  /** Whether events may share a task: allowed, and recent events ran quickly enough to gain from it. */
-  #batching (): boolean {
-    return this.#o.maxBatchEvents > 1 && this.#avgRunMs !== undefined && this.#avgRunMs < BATCH_BELOW_RUN_MS
-  }
-
-  /** Hands the events that took slots to the pool: grouped while they queue for threads, else alone. */
-  #dispatchTaken (): void {
-    this.#dispatchScheduled = false
-    const pool = this.#pool
-    const events = this.#toDispatch
-    if (pool === undefined || events.length === 0) return
-    this.#toDispatch = []
-    const maxEvents = this.#batching() ? this.#o.maxBatchEvents : 1
-    for (const task of planTasks(events, pool.idleThreads, maxEvents, this.#o.maxBatchBytes)) this.#dispatch(task)
-  }
-
-  /**
-   * Runs events (holding their slots) as one pool task. One attempt each, however the pool had to run
-   * them: if a task of several events loses its thread, the pool reruns the innocent ones alone.
-   */
-  #dispatch (events: readonly PipelineEvent[]): void {
+  #dispatch (event: PipelineEvent): void {
     const pool = this.#pool
     if (pool === undefined) return
-    const inputs = events.map(event => {
-      event.attempts++
-      return {
-        slot: event.slot,
-        topic: event.topic,
-        partition: event.partition,
-        offset: event.offsetText,
-        value: event.value,
-        attempt: event.attempts
-      }
-    })
-    for (const o of this.#observers) o.onPoolTask?.(inputs.length)
-    void pool.run(inputs).then(results => {
-      for (const [i, { output, timing }] of results.entries()) {
-        this.#workerWait.record(timing.waitMs)
-        this.#workerRun.record(timing.runMs)
-        if (Number.isFinite(timing.runMs)) {
-          this.#avgRunMs = this.#avgRunMs === undefined ? timing.runMs : this.#avgRunMs + RUN_MS_EWMA_WEIGHT * (timing.runMs - this.#avgRunMs)
-        }
-        for (const o of this.#observers) o.onWorkerTiming?.(timing.waitMs, timing.runMs)
-        this.#onOutput(events[i] as PipelineEvent, output)
-      }
+    event.attempts++
+    void pool.run({
+      slot: event.slot,
+      topic: event.topic,
+      partition: event.partition,
+      offset: event.offsetText,
+      value: event.value,
+      attempt: event.attempts
+    }).then(({ output, timing }) => {
+      this.#workerWait.record(timing.waitMs)
+      this.#workerRun.record(timing.runMs)
+      for (const o of this.#observers) o.onWorkerTiming?.(timing.waitMs, timing.runMs)
+      this.#onOutput(event, output)
     })
   }
 
@@ -657,7 +538,7 @@ export class IntelligenceKafkaConsumer {
       // Jitter keeps retries of a burst of failures from landing together.
       const timer = setTimeout(() => {
         this.#retryTimers.delete(timer)
-        if (this.#owned(event) && this.#state === 'running') this.#dispatch([event])
+        if (this.#owned(event) && this.#state === 'running') this.#dispatch(event)
         else this.#finish(event, { handler: output.handler ?? 'unknown', eventType: output.eventType ?? 'unknown', outcome: 'dropped' })
       }, delay * (0.5 + Math.random() / 2))
       this.#retryTimers.add(timer)

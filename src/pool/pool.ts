@@ -1,21 +1,12 @@
 // The only file that imports piscina. A fixed pool of worker threads (no churn), with the gate as the
 // one backpressure: Piscina's queue is sized so that it can never reject what the gate lets through.
 //
-// A task carries one or more events (./task.ts): several small events per task amortise the main
-// thread's per-task cost; the worker runs them one after another.
-//
-// Timing: the worker writes each event's start and end time into shared cells indexed by the event's
-// gate slot. That gives the main thread, without any message, (1) how long each event waited (in
-// Piscina's queue, and behind the events before it in its task) and how long it ran, and (2) a deadline
-// per event, measured from when that event really started, not from when its task was queued: the
-// watchdog aborts a task only once its running event has *run* past the deadline. Aborting a CPU-bound
-// task terminates its thread (it cannot observe the abort, piscina #156) and Piscina starts a new one.
-//
-// Fault isolation: when a task of several events loses its thread (deadline, memory limit, exit), the
-// other events must not be blamed for it. The event the watchdog caught past its deadline fails with
-// the timeout (that run was its own); every other event of the task, finished or not (outputs already
-// produced die with the thread), runs again alone, so that a crash falls on the event that causes it,
-// with its real error. Those reruns are invisible to the caller: still one attempt per event.
+// Timing: each task's worker writes its start time into a shared cell indexed by the task's gate slot.
+// That gives the main thread, without any message, (1) how long the task waited in Piscina's queue
+// and how long it ran, and (2) a deadline measured from when the task really started, not from when
+// it was queued: the watchdog aborts a task only after it has *run* past the deadline. Aborting a
+// CPU-bound task terminates its thread (it cannot observe the abort, piscina #156) and Piscina starts
+// a new one.
 
 import { fileURLToPath } from 'node:url'
 import { dirname, resolve } from 'node:path'
@@ -24,7 +15,7 @@ import { Piscina } from 'piscina'
 import { createError, type ErrorCode, IntelligenceError } from '../errors.js'
 import {
   COUNTER_PEAK_RUNNING, COUNTERS_LENGTH,
-  type RouteSpec, type Task, type TaskEvent, type TaskInput, type TaskOutput, type WorkerSetup
+  type RouteSpec, type TaskInput, type TaskOutput, type WorkerSetup
 } from './task.js'
 
 export interface PoolOptions {
@@ -41,25 +32,10 @@ export interface PoolOptions {
 }
 
 export interface TaskTiming {
-  /** Time from submission until a worker started the event (Piscina's queue, then the events before
-   * it in its task), ms (NaN if it never started). */
+  /** Time in Piscina's queue before a worker picked the task up, ms (NaN if it never started). */
   readonly waitMs: number
-  /** Time the event ran in the worker, ms (NaN if it never started). */
+  /** Time the task ran in the worker, ms (NaN if it never started). */
   readonly runMs: number
-}
-
-/** What became of one event. */
-export interface EventResult {
-  readonly output: TaskOutput
-  readonly timing: TaskTiming
-}
-
-/** A task in a worker or in Piscina's queue. */
-interface RunningTask {
-  readonly events: readonly TaskEvent[]
-  readonly controller: AbortController
-  /** The slot of the event the watchdog aborted the task for. */
-  overdue: number | undefined
 }
 
 /** Node 20 cannot load a .ts worker (PITFALLS): from source (tests), use the compiled entry in dist/. */
@@ -71,41 +47,32 @@ export function defaultWorkerFile (): string {
 
 const now = (): number => performance.timeOrigin + performance.now()
 
-function isEventList (input: TaskInput | readonly TaskEvent[]): input is readonly TaskEvent[] {
-  return Array.isArray(input)
-}
-
 export class WorkerPool {
   readonly threads: number
-  readonly #pool: Piscina<Task, TaskOutput[]>
+  readonly #pool: Piscina<TaskInput, TaskOutput>
   readonly #startTimes: Float64Array
-  readonly #endTimes: Float64Array
   readonly #counters: Int32Array
   readonly #timeoutMs: number
-  readonly #running = new Set<RunningTask>()
+  readonly #running = new Map<number, AbortController>()
   readonly #watchdog: NodeJS.Timeout
   #replaced = 0
-  #tasks = 0
 
   constructor (options: PoolOptions) {
     this.threads = options.threads
     this.#timeoutMs = options.taskTimeoutMs
     const startTimes = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT * options.slots)
-    const endTimes = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT * options.slots)
     const counters = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * COUNTERS_LENGTH)
     this.#startTimes = new Float64Array(startTimes)
-    this.#endTimes = new Float64Array(endTimes)
     this.#counters = new Int32Array(counters)
-    const workerData: WorkerSetup = { routes: options.routes, source: options.source, startTimes, endTimes, counters }
-    this.#pool = new Piscina<Task, TaskOutput[]>({
+    const workerData: WorkerSetup = { routes: options.routes, source: options.source, startTimes, counters }
+    this.#pool = new Piscina<TaskInput, TaskOutput>({
       filename: options.filename ?? defaultWorkerFile(),
       minThreads: options.threads,
       maxThreads: options.threads,
       // A fixed pool: idle workers stay (idleTimeout 0 would kill them at once).
       idleTimeout: 2 ** 31 - 1,
-      // The gate admits at most `slots` events, hence at most `slots` tasks (a task has at least one
-      // event, and a rerun alone replaces its batch); the margin covers aborted tasks, which Piscina
-      // accounts for outside its queue (#1029).
+      // The gate admits at most `slots` tasks; the margin covers aborted tasks, which Piscina accounts
+      // for outside its queue (#1029).
       maxQueue: options.slots + options.threads,
       concurrentTasksPerWorker: 1,
       resourceLimits: options.resourceLimits,
@@ -118,89 +85,43 @@ export class WorkerPool {
     this.#watchdog.unref()
   }
 
-  /** Threads with no task running or queued for them (tasks submitted and not settled, vs threads). */
-  get idleThreads (): number { return Math.max(0, this.threads - this.#tasks) }
-
   /**
-   * Runs one event as a task of its own, or several events as one task (run one after another in a
-   * worker, results in the same order). Never rejects: an event that does not return is reported as a
-   * `failed` output with the code of what happened (deadline, memory limit, worker death, or the
-   * caller's abort reason), and an event of a batch is never blamed for another event's fault (see the
-   * top of this file).
+   * Runs one task. Never rejects: a task that does not return is reported as a `failed` output with
+   * the code of what happened (deadline, memory limit, worker death, or the caller's abort reason).
    */
-  run (event: TaskInput, signal?: AbortSignal): Promise<EventResult>
-  run (events: readonly TaskEvent[], signal?: AbortSignal): Promise<EventResult[]>
-  async run (input: TaskInput | readonly TaskEvent[], signal?: AbortSignal): Promise<EventResult | EventResult[]> {
-    if (isEventList(input)) return this.#runTask(input, signal)
-    return (await this.#runTask([input], signal))[0] as EventResult
-  }
-
-  async #runTask (events: readonly TaskEvent[], signal: AbortSignal | undefined): Promise<EventResult[]> {
-    if (events.length === 0) return []
+  async run (task: TaskInput, signal?: AbortSignal): Promise<{ output: TaskOutput, timing: TaskTiming }> {
     const controller = new AbortController()
     const onAbort = (): void => controller.abort(signal?.reason)
     signal?.addEventListener('abort', onAbort, { once: true })
-    for (const e of events) {
-      this.#startTimes[e.slot] = 0
-      this.#endTimes[e.slot] = 0
-    }
-    const task: RunningTask = { events, controller, overdue: undefined }
-    this.#running.add(task)
-    this.#tasks++
+    this.#startTimes[task.slot] = 0
+    this.#running.set(task.slot, controller)
     const queuedAt = now()
-    let outputs: TaskOutput[] | undefined
-    let failure: TaskOutput & { kind: 'failed' } | undefined
+    let output: TaskOutput
     try {
-      outputs = await this.#pool.run({ events }, { signal: controller.signal })
+      output = await this.#pool.run(task, { signal: controller.signal })
     } catch (err) {
       // The worker entry catches everything a handler throws, so a rejection means its thread died.
-      failure = this.#classify(err, controller.signal)
+      output = this.#classify(err, controller.signal)
       this.#replaced++
     } finally {
       signal?.removeEventListener('abort', onAbort)
-      this.#running.delete(task)
-      this.#tasks--
+      this.#running.delete(task.slot)
     }
-    // Read (and clear) every event's cells before anything reruns in those slots.
-    const timings = events.map(e => this.#timing(e.slot, queuedAt))
-    if (outputs !== undefined) {
-      return events.map((_, i) => ({ output: outputs[i] as TaskOutput, timing: timings[i] as TaskTiming }))
-    }
-    const failed = failure as TaskOutput & { kind: 'failed' }
-    // Alone, or stopped by the caller: the failure is each event's own.
-    if (events.length === 1 || signal?.aborted === true) return timings.map(timing => ({ output: failed, timing }))
-    return Promise.all(events.map(async (e, i) => {
-      // The watchdog's culprit ran past its own deadline, counted from its own start: rerunning it
-      // alone would only burn another whole deadline to learn the same.
-      if (e.slot === task.overdue) return { output: failed, timing: timings[i] as TaskTiming }
-      return (await this.#runTask([e], signal))[0] as EventResult
-    }))
-  }
-
-  #timing (slot: number, queuedAt: number): TaskTiming {
-    const started = Math.abs(this.#startTimes[slot] as number)
-    // No end mark: the event was running when its thread died; it ended with it.
-    const ended = (this.#endTimes[slot] as number) || now()
-    this.#startTimes[slot] = 0
-    this.#endTimes[slot] = 0
-    return started > 0
+    const started = Math.abs(this.#startTimes[task.slot] as number)
+    const ended = now()
+    this.#startTimes[task.slot] = 0
+    const timing = started > 0
       ? { waitMs: Math.max(0, started - queuedAt), runMs: Math.max(0, ended - started) }
       : { waitMs: Number.NaN, runMs: Number.NaN }
+    return { output, timing }
   }
 
   #enforceDeadlines (): void {
     const t = now()
-    for (const task of this.#running) {
-      if (task.controller.signal.aborted) continue
-      // Only the event running now can be past its deadline; the rest of its task has not started
-      // (0) or has ended (negative).
-      for (const e of task.events) {
-        const started = this.#startTimes[e.slot] as number
-        if (started > 0 && t - started > this.#timeoutMs) {
-          task.overdue = e.slot
-          task.controller.abort(createError('IC_HANDLER_TIMEOUT', this.#timeoutMs))
-          break
-        }
+    for (const [slot, controller] of this.#running) {
+      const started = this.#startTimes[slot] as number
+      if (started > 0 && t - started > this.#timeoutMs && !controller.signal.aborted) {
+        controller.abort(createError('IC_HANDLER_TIMEOUT', this.#timeoutMs))
       }
     }
   }
@@ -238,7 +159,7 @@ export class WorkerPool {
    */
   async ready (): Promise<void> {
     try {
-      await Promise.all(Array.from({ length: this.threads }, async () => this.#pool.run(undefined as unknown as Task, { name: 'ping' })))
+      await Promise.all(Array.from({ length: this.threads }, async () => this.#pool.run(undefined as unknown as TaskInput, { name: 'ping' })))
     } catch (err) {
       throw new Error(`worker threads failed to start: ${(err as Error).message}`, { cause: err })
     }

@@ -19,47 +19,26 @@ export interface RouteSpec {
 export interface WorkerSetup {
   readonly routes: readonly RouteSpec[]
   readonly source: { readonly service: string, readonly instance: string, readonly version: string }
-  /** Float64Array over it, one cell per gate slot: when the event holding the slot started in a worker
-   * (performance.timeOrigin + performance.now(), ms), negated once it ended, 0 when idle. Per event,
-   * not per task: the events of a batched task start one after another, and each one's deadline and
-   * wait/run split count from its own start. */
+  /** Float64Array over it, one cell per gate slot: when the task holding the slot started in a worker
+   * (performance.timeOrigin + performance.now(), ms), negated once it ended, 0 when idle. */
   readonly startTimes: SharedArrayBuffer
-  /** Float64Array over it, one cell per gate slot: when the event holding the slot ended in a worker
-   * (same clock), 0 until then. With several events per task the task's end says nothing about when
-   * each of them ended. */
-  readonly endTimes: SharedArrayBuffer
-  /** Int32Array over it: [PEAK_RUNNING] the most events ever seen running in workers at once. */
+  /** Int32Array over it: [PEAK_RUNNING] the most tasks ever seen running in workers at once. */
   readonly counters: SharedArrayBuffer
 }
 
 export const COUNTER_PEAK_RUNNING = 0
 export const COUNTERS_LENGTH = 4
 
-/** One event of a task. */
-export interface TaskEvent {
-  /** The gate slot this event holds; indexes `startTimes` and `endTimes`. */
+export interface TaskInput {
+  /** The gate slot this event holds; indexes `startTimes`. */
   readonly slot: number
   readonly topic: string
   readonly partition: number
   readonly offset: string
-  /** The message value. Backed by a SharedArrayBuffer (possibly shared with other events of the same
-   * fetch, at an offset): neither cloned nor transferred, and still readable on the main thread (for
-   * the dead-letter record) if the worker dies mid-task. */
+  /** The message value. Backed by a SharedArrayBuffer: neither cloned nor transferred, and still
+   * readable on the main thread (for the dead-letter record) if the worker dies mid-task. */
   readonly value: Uint8Array
   readonly attempt: number
-}
-
-/** One event: what the pool's single-event `run()` takes. */
-export type TaskInput = TaskEvent
-
-/**
- * What a worker receives per Piscina task: events run one after another, in order; the worker answers
- * with one TaskOutput per event, same order. Several small events per task because each task costs the
- * main thread tens of microseconds (a message each way, Piscina's bookkeeping), far more than a no-op
- * handler; the gate still counts events, not tasks.
- */
-export interface Task {
-  readonly events: readonly TaskEvent[]
 }
 
 export type TaskOutput =
