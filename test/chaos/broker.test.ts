@@ -33,7 +33,7 @@ t.test('broker down for 20 s mid-stream: reconnects and finishes; broker gone fo
   await broker('start')
   const brokers = [`127.0.0.1:${port}`]
   const h = new History(brokers, 'outage')
-  const outageTimeoutMs = 40_000
+  const outageTimeoutMs = 25_000
   const env = await serviceEnv(h, brokers, 2, {
     KAFKA_MAX_IN_FLIGHT: '8', WORKER_THREADS: '2', KAFKA_OUTAGE_TIMEOUT_MS: String(outageTimeoutMs), SHUTDOWN_TIMEOUT_MS: '5000'
   })
