@@ -142,7 +142,12 @@ function javaArgs (mainClass, args) {
 /** Format once; `--ignore-formatted` makes a re-run (after a crash with the data dir left) a no-op. */
 function formatStorage () {
   if (existsSync(join(dataDir, 'meta.properties'))) return
-  const clusterId = randomBytes(16).toString('base64url')
+  // A cluster id starting with '-' is taken for an option by the storage tool's argument parser
+  // ("argument --cluster-id/-t: expected one argument", 1 format in 64); Kafka's own Uuid.randomUuid()
+  // draws again in that case, and so do we.
+  let clusterId
+  do clusterId = randomBytes(16).toString('base64url')
+  while (clusterId.startsWith('-'))
   const r = spawnSync('java', javaArgs('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', propsFile,
     '--ignore-formatted', '--add-scram', `SCRAM-SHA-256=[name=${SASL_USER},password=${SASL_PASSWORD}]`]),
   { encoding: 'utf8' })

@@ -18,8 +18,11 @@ function consumer (h: History, extra: Partial<ConstructorParameters<typeof Intel
     commitIntervalMs: 200,
     retryBackoffMs: 10,
     handlerRetries: 1,
-    taskTimeoutMs: 1500,
-    workerMaxOldGenerationMb: 128,
+    // The deadline must be far longer than filling the worker's heap takes, or an out-of-memory event
+    // is classified timeout_error on a busy machine (seen with 1500 ms and 128 MB): a small heap fills
+    // in well under a second; hanging events burn 60 s, past any of these deadlines.
+    taskTimeoutMs: 5000,
+    workerMaxOldGenerationMb: 64,
     ...extra
   })
 }

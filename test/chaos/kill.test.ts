@@ -64,7 +64,7 @@ t.test('SIGTERM while busy: finished work committed, exit 0, a restart redoes no
   t.equal((await second.exited).code, 0)
   const violations = await h.stopOffsetWatch()
   const o = await h.outcome()
-  t.comment(summary('sigterm', o, { restarts: 1 }))
+  t.comment(summary('sigterm', o, { kills: 0, restarts: 1 }))
   t.equal(o.lost, 0, 'none lost')
   t.equal(o.duplicates, 0, 'nothing redone: in-flight work finished and was committed at the stop')
   t.same(violations, [])

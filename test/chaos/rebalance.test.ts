@@ -55,7 +55,7 @@ t.test('rebalance storm with three members: none lost, no stall, offsets never b
   await Promise.all(members.map(async m => m.stop()))
   const violations = await h.stopOffsetWatch()
   const o = await h.outcome()
-  t.comment(summary('rebalance-storm', o, { restarts, members: 3, results_dropped: dropped }))
+  t.comment(summary('rebalance-storm', o, { kills: restarts, members: 3, results_dropped: dropped }))
   t.comment(`storm of ${restarts} stop/starts took ${Date.now() - started} ms`)
   t.equal(o.lost, 0, 'none lost')
   t.equal(o.answered, n)

@@ -25,9 +25,11 @@ export interface Outcome {
   answeredIds: Set<string>
 }
 
+/** The one summary line of a scenario; `kills` (processes killed or restarted, 0 if none) is always there. */
 export function summary (scenario: string, o: Outcome, extra: Record<string, number | string> = {}): string {
-  const more = Object.entries(extra).map(([k, v]) => ` ${k}=${v}`).join('')
-  return `scenario=${scenario} produced=${o.produced} answered=${o.answered} dead_lettered=${o.deadLettered} lost=${o.lost} duplicates=${o.duplicates}${more}`
+  const { kills = 0, ...rest } = extra
+  const more = Object.entries(rest).map(([k, v]) => ` ${k}=${v}`).join('')
+  return `scenario=${scenario} produced=${o.produced} answered=${o.answered} dead_lettered=${o.deadLettered} lost=${o.lost} duplicates=${o.duplicates} kills=${kills}${more}`
 }
 
 export class History {
@@ -43,7 +45,9 @@ export class History {
   #sampling: Promise<void> = Promise.resolve()
 
   constructor (brokers: string[], prefix: string) {
-    this.kafka = new Kafka({ brokers, clientId: 'chaos', logLevel: logLevel.NOTHING, retry: { retries: 2 } })
+    // Enough retries to ride out a leader election (a broker just created a topic, or just restarted),
+    // with short backoffs so that a check against a broker that is down fails within seconds.
+    this.kafka = new Kafka({ brokers, clientId: 'chaos', logLevel: logLevel.NOTHING, retry: { retries: 8, maxRetryTime: 2000 } })
     const id = randomUUID().slice(0, 8)
     this.requestTopic = `chaos-${prefix}-${id}-req`
     this.responseTopic = `chaos-${prefix}-${id}-resp`
@@ -52,15 +56,23 @@ export class History {
   }
 
   async createTopics (partitions: number, extra: string[] = []): Promise<void> {
-    await this.#admin(admin => admin.createTopics({
-      waitForLeaders: true,
-      topics: [this.requestTopic, this.responseTopic, this.dlqTopic, ...extra].map(topic => ({ topic, numPartitions: partitions }))
-    }))
+    // Retried: a broker that has just started (scenario 3) answers UNKNOWN_TOPIC_OR_PARTITION or
+    // NOT_LEADER while leaders are elected. Creating topics that already exist is a no-op.
+    await waitFor(async () => {
+      await this.#admin(admin => admin.createTopics({
+        waitForLeaders: true,
+        topics: [this.requestTopic, this.responseTopic, this.dlqTopic, ...extra].map(topic => ({ topic, numPartitions: partitions }))
+      }))
+      return true
+    }, 60_000, 'topics created')
   }
 
   /** Produces events; `value(id, i)` builds each value (a request envelope or poison). */
   async produce (n: number, value: (id: string, i: number) => string | Buffer, chunk = 500): Promise<void> {
-    const producer = this.kafka.producer({ allowAutoTopicCreation: false })
+    // Idempotent: a plain producer that retries a send after a timeout or a leader change (a busy machine,
+    // a broker just started) writes the same records twice, and duplicated requests would be counted as
+    // duplicated answers. Seen here: 659 records for 400 ids on a freshly started broker.
+    const producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 })
     await producer.connect()
     try {
       for (let start = 0; start < n; start += chunk) {
@@ -90,6 +102,8 @@ export class History {
         }
       })
     }, everyMs)
+    // A scenario that fails before stopOffsetWatch() must not be kept alive by the sampler until tap's timeout.
+    this.#sampler.unref()
   }
 
   async stopOffsetWatch (): Promise<string[]> {
@@ -203,11 +217,23 @@ export function requestFor (id: string, payload: Record<string, unknown>): strin
 
 export const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
 
-/** Polls `check` until true; throws `what` after timeoutMs. */
+/**
+ * Polls `check` until true; throws `what` after timeoutMs. A check that throws counts as "not yet": the
+ * checks query the broker, which answers NOT_LEADER_FOR_PARTITION for a while after it (re)starts.
+ */
 export async function waitFor (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+  let lastError: unknown
+  for (;;) {
+    try {
+      if (await check()) return
+    } catch (err) {
+      lastError = err
+    }
+    if (Date.now() > deadline) {
+      const why = lastError === undefined ? '' : ` (last check failed: ${(lastError as Error).message})`
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`)
+    }
     await sleep(100)
   }
 }
