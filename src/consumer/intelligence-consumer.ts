@@ -49,7 +49,7 @@ export interface IntelligenceConsumerOptions {
   readonly connectionTimeoutMs?: number
   readonly requestTimeoutMs?: number
   readonly kafkaRetries?: number
-  /** How long kafkajs may keep restarting after the cluster last answered (heartbeat, join, commit) before the consumer gives up. */
+  /** How long kafkajs may keep restarting after the last successful fetch before the consumer gives up. */
   readonly kafkaOutageTimeoutMs?: number
   readonly sasl?: KafkaConnection['sasl']
   readonly ssl?: KafkaConnection['ssl']

@@ -36,8 +36,8 @@ export interface KafkaConsumerOptions {
   readonly fetchMaxWaitMs: number
   readonly fetchMaxBytes: number
   readonly fetchMaxBytesPerPartition: number
-  /** kafkajs restarts a crashed consumer for ever by default; past this long since the coordinator last
-   * answered (heartbeat, join or commit) it is told not to, and the crash becomes fatal. */
+  /** kafkajs restarts a crashed consumer for ever by default; past this long since the last good
+   * fetch or join it is told not to, and the crash becomes fatal. */
   readonly outageTimeoutMs: number
 }
 
@@ -170,17 +170,8 @@ export class KafkaClient {
       }
     })
     let lastHealthy = Date.now()
-    // Evidence that the cluster answers: a heartbeat, a join or a commit acknowledged by the group
-    // coordinator. Not FETCH: kafkajs emits it for fetches that never reached a broker too (every
-    // assigned partition paused: consumerGroup.fetch sleeps maxWaitTime and returns []; a connection
-    // closed: recoverFromFetch returns []). Under backpressure the outage clock then never ran, and a
-    // dead cluster cost an extra crash-restart cycle (~2 min with the default retries) before the exit
-    // (found by test/chaos/broker.test.ts). Heartbeats go out at least every heartbeatIntervalMs while
-    // the consumer runs, paused or not.
-    const healthy = (): void => { lastHealthy = Date.now() }
-    consumer.on(consumer.events.HEARTBEAT, healthy)
-    consumer.on(consumer.events.COMMIT_OFFSETS, healthy)
-    consumer.on(consumer.events.GROUP_JOIN, e => { healthy(); events.onAssigned(e.payload.memberAssignment) })
+    consumer.on(consumer.events.FETCH, () => { lastHealthy = Date.now() })
+    consumer.on(consumer.events.GROUP_JOIN, e => { lastHealthy = Date.now(); events.onAssigned(e.payload.memberAssignment) })
     consumer.on(consumer.events.REBALANCING, () => events.onRebalancing())
     consumer.on(consumer.events.CRASH, e => events.onCrash(e.payload.error, e.payload.restart))
     await consumer.connect()

@@ -22,7 +22,7 @@ function consumer (h: History, extra: Partial<ConstructorParameters<typeof Intel
     // is classified timeout_error on a busy machine (seen with 1500 ms and 128 MB): a small heap fills
     // in well under a second; hanging events burn 60 s, past any of these deadlines.
     taskTimeoutMs: 5000,
-    workerMaxOldGenerationMb: 64,
+    workerMaxOldGenerationMb: 128,
     ...extra
   })
 }
