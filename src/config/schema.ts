@@ -363,7 +363,7 @@ export const schema: SchemaOf<RawConfig> = {
     connectionTimeoutMs: int('KAFKA_CONNECTION_TIMEOUT_MS', 3000, 100, 300000, 'TCP connect timeout to a broker.'),
     requestTimeoutMs: int('KAFKA_REQUEST_TIMEOUT_MS', 30000, 100, 600000, 'Timeout of one Kafka request.'),
     retries: int('KAFKA_RETRIES', 8, 0, 100, 'Connection retries (with backoff) before the service gives up and exits non-zero, instead of retrying forever.'),
-    outageTimeoutMs: int('KAFKA_OUTAGE_TIMEOUT_MS', 120000, 1000, 86400000, 'How long the consumer keeps restarting after the cluster became unreachable mid-run, since its last successful fetch; past it the service exits non-zero instead of hanging.'),
+    outageTimeoutMs: int('KAFKA_OUTAGE_TIMEOUT_MS', 120000, 1000, 86400000, 'How long the cluster may answer nothing mid-run (no request of the consumer or producer answered, and a probe unanswered) before the service gives up: it exits non-zero about this long after the last answer, plus the drain, instead of hanging.'),
     enableAutoCommit: ignored('KAFKA_ENABLE_AUTO_COMMIT', 'Accepted for compatibility and ignored: offsets are committed only once every earlier event is finished.'),
     maxPollRecords: ignored('KAFKA_MAX_POLL_RECORDS', 'Accepted for compatibility and ignored: fetching is bounded by the queue marks and the fetch byte limits.'),
     sasl: {

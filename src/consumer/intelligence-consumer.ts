@@ -49,7 +49,8 @@ export interface IntelligenceConsumerOptions {
   readonly connectionTimeoutMs?: number
   readonly requestTimeoutMs?: number
   readonly kafkaRetries?: number
-  /** How long kafkajs may keep restarting after the last successful fetch before the consumer gives up. */
+  /** How long the cluster may answer nothing (no request of the consumer, producer or a probe) before
+   * the consumer gives up and reports it through `onFatal`. */
   readonly kafkaOutageTimeoutMs?: number
   readonly sasl?: KafkaConnection['sasl']
   readonly ssl?: KafkaConnection['ssl']
@@ -275,7 +276,8 @@ export class IntelligenceKafkaConsumer {
       }, this.#topics, {
         onAssigned: a => this.#onAssigned(a),
         onRebalancing: () => this.#onRebalancing(),
-        onCrash: (err, restart) => this.#onCrash(err, restart)
+        onCrash: (err, restart) => this.#onCrash(err, restart),
+        onOutage: err => this.#onCrash(err, false)
       })
       await client.run(batch => this.#onBatch(batch))
     } catch (err) {
@@ -443,11 +445,19 @@ export class IntelligenceKafkaConsumer {
       this.#log.warn({ err }, 'kafka consumer crashed; kafkajs restarts it')
       return
     }
+    if (this.#lostGroup) return
     this.#lostGroup = true
-    const fatal = classifyKafkaError(err) ?? createError('IC_KAFKA_CRASH', err.message)
+    const fatal = isIntelligenceError(err) ? err : classifyKafkaError(err) ?? createError('IC_KAFKA_CRASH', err.message)
     this.#log.fatal({ err, code: fatal.code }, fatal.message)
     if (this.#state === 'running' || this.#state === 'starting') {
-      void this.stop().finally(() => this.#options.onFatal?.(fatal))
+      // With the cluster gone, the final commit and the disconnects can only time out: bound them, so
+      // that the process ends right after the drain. Unfinished events stay uncommitted (redone later).
+      let timer: NodeJS.Timeout | undefined
+      const bound = new Promise<void>(resolve => { timer = setTimeout(resolve, this.#o.shutdownTimeoutMs + 5000) })
+      void Promise.race([this.stop(), bound]).finally(() => {
+        clearTimeout(timer)
+        this.#options.onFatal?.(fatal)
+      })
     }
   }
 

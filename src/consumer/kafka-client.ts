@@ -36,8 +36,9 @@ export interface KafkaConsumerOptions {
   readonly fetchMaxWaitMs: number
   readonly fetchMaxBytes: number
   readonly fetchMaxBytesPerPartition: number
-  /** kafkajs restarts a crashed consumer for ever by default; past this long since the last good
-   * fetch or join it is told not to, and the crash becomes fatal. */
+  /** How long the cluster may stay silent (no request of ours answered) before the consumer gives up:
+   * kafkajs is no longer restarted after a crash, and a watchdog reports the outage even when kafkajs
+   * is still sleeping between its own retries. */
   readonly outageTimeoutMs: number
 }
 
@@ -70,6 +71,8 @@ export interface ConsumerEvents {
   onRebalancing (): void
   /** kafkajs crashed; `restart` false means it will not come back. */
   onCrash (error: Error, restart: boolean): void
+  /** The cluster answered nothing for longer than the outage budget: the consumer should give up. */
+  onOutage (error: IntelligenceError): void
 }
 
 function kafkaLogCreator (logger: Logger) {
@@ -108,6 +111,12 @@ export class KafkaClient {
   readonly #retries: number
   #consumer: KafkaConsumer | undefined
   #producer: KafkaProducer | undefined
+  /** When the cluster last answered a request of ours (consumer, producer or probe): the outage clock.
+   * Fetch events are no evidence: kafkajs emits them for fetches that never reached a broker. */
+  #lastAnswer = Date.now()
+  #watchdog: NodeJS.Timeout | undefined
+  #probing = false
+  readonly #answered = (): void => { this.#lastAnswer = Date.now() }
 
   constructor (conn: KafkaConnection, logger: Logger) {
     this.#logger = logger
@@ -134,6 +143,7 @@ export class KafkaClient {
       // The Java client's partitioner: responses keyed by correlation id land where Java producers put them.
       createPartitioner: Partitioners.DefaultPartitioner
     })
+    producer.on(producer.events.REQUEST, this.#answered)
     await producer.connect()
     this.#producer = producer
   }
@@ -166,17 +176,56 @@ export class KafkaClient {
       retry: {
         retries: this.#retries,
         // Called when a retriable failure exhausted its retries: restart while the outage is young.
-        restartOnFailure: async () => Date.now() - lastHealthy < opts.outageTimeoutMs
+        restartOnFailure: async () => Date.now() - this.#lastAnswer < opts.outageTimeoutMs
       }
     })
-    let lastHealthy = Date.now()
-    consumer.on(consumer.events.FETCH, () => { lastHealthy = Date.now() })
-    consumer.on(consumer.events.GROUP_JOIN, e => { lastHealthy = Date.now(); events.onAssigned(e.payload.memberAssignment) })
+    consumer.on(consumer.events.REQUEST, this.#answered)
+    consumer.on(consumer.events.GROUP_JOIN, e => events.onAssigned(e.payload.memberAssignment))
     consumer.on(consumer.events.REBALANCING, () => events.onRebalancing())
     consumer.on(consumer.events.CRASH, e => events.onCrash(e.payload.error, e.payload.restart))
     await consumer.connect()
     await consumer.subscribe({ topics: [...topics], fromBeginning: opts.fromBeginning })
     this.#consumer = consumer
+    this.#answered()
+    this.#watch(opts.outageTimeoutMs, events)
+  }
+
+  /**
+   * The outage watchdog. kafkajs alone reports a dead cluster only when a crash exhausts its retries,
+   * which can take minutes after the budget (its backoff sleeps up to 30 s per retry). While the
+   * cluster has been silent for a while (a paused consumer still heartbeats every few seconds), a
+   * probe asks it directly: an answer restarts the clock, so a cluster that is back is noticed even
+   * while kafkajs still sleeps. Past the budget the consumer is told to give up.
+   */
+  #watch (budgetMs: number, events: ConsumerEvents): void {
+    const every = Math.min(1000, Math.max(50, Math.floor(budgetMs / 20)))
+    const probeAfterMs = Math.min(5000, budgetMs / 4)
+    this.#watchdog = setInterval(() => {
+      const silentMs = Date.now() - this.#lastAnswer
+      if (silentMs > budgetMs) {
+        clearInterval(this.#watchdog)
+        this.#watchdog = undefined
+        events.onOutage(createError('IC_KAFKA_UNREACHABLE', `the cluster answered nothing for ${silentMs} ms (outage budget ${budgetMs} ms)`))
+      } else if (silentMs > probeAfterMs && !this.#probing) {
+        this.#probing = true
+        void this.#probe().finally(() => { this.#probing = false })
+      }
+    }, every)
+    this.#watchdog.unref()
+  }
+
+  /** One metadata round trip on a short-lived admin client without retries; an answer resets the clock. */
+  async #probe (): Promise<void> {
+    const admin = this.#kafka.admin({ retry: { retries: 0 } })
+    try {
+      await admin.connect()
+      await admin.describeCluster()
+      this.#answered()
+    } catch {
+      // Still silent: the watchdog decides.
+    } finally {
+      await admin.disconnect().catch(() => {})
+    }
   }
 
   /** Starts the fetch loop; `onBatch` must only enqueue and return (it is awaited by kafkajs). */
@@ -214,6 +263,8 @@ export class KafkaClient {
 
   /** Stops fetching and leaves the group. Commit before: after stop() kafkajs ignores commits (#9). */
   async disconnectConsumer (): Promise<void> {
+    clearInterval(this.#watchdog)
+    this.#watchdog = undefined
     const consumer = this.#consumer
     this.#consumer = undefined
     if (consumer !== undefined) await consumer.disconnect()

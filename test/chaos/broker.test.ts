@@ -1,7 +1,7 @@
 // Scenario 3, on a broker of its own (the shared one must stay up for the other files): the broker
 // stopped for 20 s mid-stream, then started again: the service reconnects and finishes, nothing lost.
 // Then the broker gone for good: the service must exit non-zero with a clear line within a bound
-// (KAFKA_OUTAGE_TIMEOUT_MS after its last good fetch, plus the shutdown), not hang.
+// (KAFKA_OUTAGE_TIMEOUT_MS after the cluster last answered, plus the bounded drain), not hang.
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
@@ -33,7 +33,9 @@ t.test('broker down for 20 s mid-stream: reconnects and finishes; broker gone fo
   await broker('start')
   const brokers = [`127.0.0.1:${port}`]
   const h = new History(brokers, 'outage')
-  const outageTimeoutMs = 25_000
+  // The service sees the outage from the stop until the restarted broker answers: 20 s plus the
+  // broker's start-up, which takes up to ~10 s on a loaded machine. The budget leaves room for that.
+  const outageTimeoutMs = 45_000
   const env = await serviceEnv(h, brokers, 2, {
     KAFKA_MAX_IN_FLIGHT: '8', WORKER_THREADS: '2', KAFKA_OUTAGE_TIMEOUT_MS: String(outageTimeoutMs), SHUTDOWN_TIMEOUT_MS: '5000'
   })
@@ -48,7 +50,11 @@ t.test('broker down for 20 s mid-stream: reconnects and finishes; broker gone fo
   t.equal(s.child.exitCode, null, `still running after a ${outageMs} ms outage`)
   await broker('start')
   h.startOffsetWatch()
-  await waitFor(() => h.fullyCommitted(), 240_000, 'every offset committed after the broker came back')
+  // An exit here fails at once with the service's fatal line rather than after the whole wait.
+  await Promise.race([
+    waitFor(() => h.fullyCommitted(), 240_000, 'every offset committed after the broker came back'),
+    s.exited.then(e => { throw new Error(`the service exited (${e.code}) during the outage: ${s.lines().find(l => l.level === 'fatal')?.msg ?? ''}`) })
+  ])
   const violations = await h.stopOffsetWatch()
   const o = await h.outcome()
   t.comment(summary('broker-outage', o, { outage_ms: outageMs, restarts: 0 }))
@@ -64,7 +70,10 @@ t.test('broker down for 20 s mid-stream: reconnects and finishes; broker gone fo
   const tookMs = Date.now() - goneAt
   t.comment(`scenario=broker-gone exit_code=${exit.code} exited_after_ms=${tookMs} outage_timeout_ms=${outageTimeoutMs}`)
   t.not(exit.code, 0, 'non-zero exit')
-  t.ok(tookMs < outageTimeoutMs + 90_000, `exited within the bound (${tookMs} ms)`)
+  // The watchdog fires at the budget; the drain (SHUTDOWN_TIMEOUT_MS) and the fatal path's 5 s bound on
+  // the final commit follow; the rest is slack for a loaded machine.
+  t.ok(tookMs >= outageTimeoutMs - 1000, `not before the budget (${tookMs} ms)`)
+  t.ok(tookMs < outageTimeoutMs + 5000 + 5000 + 15_000, `exited within the bound (${tookMs} ms)`)
   const fatal = exit.stdout.split('\n').find(l => l.includes('"level":"fatal"'))
   t.ok(fatal, 'a fatal log line says why')
   t.comment(`fatal line: ${(JSON.parse(fatal ?? '{}') as { msg?: string }).msg ?? ''}`)
