@@ -1,6 +1,7 @@
 // bench:compare: the service against the alternatives, same workload, same machine, one run.
 //
 //   (a) service  the IntelligenceKafkaConsumer (Kafka → gate → worker pool → responses on Kafka)
+//   (a1)         the same with a pool of 1 thread (validate only): (a)/(a1) is the scaling over cores
 //   (b) inline   a plain kafkajs consumer running the same handler on the main thread in eachMessage and
 //                sending each response before it returns (what users write first)
 //   (c) pool     the same WorkerPool fed directly from memory, no Kafka (the ceiling of the pool)
@@ -13,9 +14,8 @@
 //   npm run bench:compare -- --quick
 
 import { availableParallelism } from 'node:os'
-import { parseArgs } from 'node:util'
 import { runInChild } from './lib/child.js'
-import { environment, environmentAtEnd, fail, ordering, parseCli, positiveInt, stamp, withCleanup, writeResult } from './lib/cli.js'
+import { environment, environmentAtEnd, fail, ordering, parseCli, parseOptions, positiveInt, stamp, withCleanup, writeResult } from './lib/cli.js'
 import { BenchKafka, brokersFrom, runId } from './lib/kafka.js'
 import { Progress } from './lib/progress.js'
 import type { ScenarioConfig, ScenarioKind, ScenarioResult } from './lib/scenarios.js'
@@ -26,8 +26,9 @@ import { describeWorkload, parseMix, requestAt, type Workload } from './lib/work
 const HELP = `npm run bench:compare -- [options]        (or: node dist/bench/compare.js [options])
 
 Runs, per workload, (a) the service, (b) a plain kafkajs consumer with the handler inline on the main
-thread, (c) the worker pool fed without Kafka and, for the no-op workload, (d) a bare kafkajs consume
-loop; prints the median events/s of each and the ratios (a)/(b), (a)/(c), (a)/(d).
+thread, (c) the worker pool fed without Kafka, for the validate workload (a1) the service with one
+worker thread and, for the no-op workload, (d) a bare kafkajs consume loop; prints the median events/s
+of each and the ratios (a)/(b), (a)/(c), (a)/(a1), (a)/(d).
 
   --workloads LIST      any of cpu5,validate,noop (default all three)
   --rounds N            rounds per figure, the median is reported (default 3; quick 1)
@@ -47,34 +48,7 @@ loop; prints the median events/s of each and the ratios (a)/(b), (a)/(c), (a)/(d
   --timeout-s N         give up on one run after N s (default 600)
   -h, --help            this text`
 
-const { values: args } = parseCli(() => parseArgs({
-  options: {
-    help: { type: 'boolean', short: 'h' },
-    quick: { type: 'boolean' },
-    workloads: { type: 'string' },
-    rounds: { type: 'string' },
-    'events-cpu5': { type: 'string' },
-    'events-validate': { type: 'string' },
-    'events-noop': { type: 'string' },
-    mix: { type: 'string' },
-    'max-in-flight': { type: 'string' },
-    threads: { type: 'string' },
-    partitions: { type: 'string' },
-    ordering: { type: 'string' },
-    warmup: { type: 'string' },
-    brokers: { type: 'string' },
-    out: { type: 'string' },
-    seed: { type: 'string' },
-    'timeout-s': { type: 'string' }
-  },
-  strict: true,
-  allowPositionals: false
-}))
-
-if (args.help === true) {
-  console.log(HELP)
-  process.exit(0)
-}
+const args = parseOptions(HELP, ['workloads', 'rounds', 'events-cpu5', 'events-validate', 'events-noop', 'mix', 'max-in-flight', 'ordering', 'warmup'])
 
 const quick = args.quick === true
 const cores = availableParallelism()
@@ -88,17 +62,19 @@ const seed = positiveInt('seed', args.seed, 1, 0)
 const timeoutMs = positiveInt('timeout-s', args['timeout-s'], 600) * 1000
 
 type WorkloadName = 'cpu5' | 'validate' | 'noop'
-interface Case { readonly name: WorkloadName, readonly workload: Workload, readonly events: number, readonly kinds: readonly ScenarioKind[] }
+/** What is run: a scenario kind, or 'service1', the service with a pool of one thread. */
+type Variant = ScenarioKind | 'service1'
+interface Case { readonly name: WorkloadName, readonly workload: Workload, readonly events: number, readonly kinds: readonly Variant[] }
 const ALL: Record<WorkloadName, () => Case> = {
   cpu5: () => ({ name: 'cpu5', workload: { kind: 'cpu', cpuMs: 5, payloadBytes: 0 }, events: positiveInt('events-cpu5', args['events-cpu5'], quick ? 300 : 2000, 20), kinds: ['service', 'inline', 'pool'] }),
-  validate: () => ({ name: 'validate', workload: { kind: 'validate', mix: parseCli(() => parseMix(args.mix ?? 'small=80,medium=18,large=2')), payloadBytes: 0 }, events: positiveInt('events-validate', args['events-validate'], quick ? 150 : 1000, 20), kinds: ['service', 'inline', 'pool'] }),
+  validate: () => ({ name: 'validate', workload: { kind: 'validate', mix: parseCli(() => parseMix(args.mix ?? 'small=80,medium=18,large=2')), payloadBytes: 0 }, events: positiveInt('events-validate', args['events-validate'], quick ? 150 : 1000, 20), kinds: ['service', 'service1', 'inline', 'pool'] }),
   noop: () => ({ name: 'noop', workload: { kind: 'cpu', cpuMs: 0, payloadBytes: 0 }, events: positiveInt('events-noop', args['events-noop'], quick ? 3000 : 20_000, 20), kinds: ['service', 'inline', 'pool', 'bare'] })
 }
 const names = (args.workloads ?? 'cpu5,validate,noop').split(',').map(s => s.trim()).filter(Boolean)
 for (const n of names) if (!(n in ALL)) fail(`--workloads: unknown workload "${n}" (cpu5, validate, noop)`)
 const cases = [...new Set(names)].map(n => ALL[n as WorkloadName]())
 
-const LABEL: Record<ScenarioKind, string> = { service: '(a) service', inline: '(b) inline', pool: '(c) pool', bare: '(d) bare' }
+const LABEL: Record<Variant, string> = { service: '(a) service', service1: '(a1) service, 1 thread', inline: '(b) inline', pool: '(c) pool', bare: '(d) bare' }
 
 interface Figures {
   readonly runs: ScenarioResult[]
@@ -113,7 +89,7 @@ const env = environment()
 
 await withCleanup(kafka, async () => {
   const id = runId()
-  const results: Record<string, Partial<Record<ScenarioKind, Figures>>> = {}
+  const results: Record<string, Partial<Record<Variant, Figures>>> = {}
   progress.log(`bench:compare  ${cores} cores (os.availableParallelism()), ${threads || cores} worker threads, max_in_flight ${maxInFlight}, ${rounds} round(s)`)
   for (const c of cases) {
     const topic = `bench-${id}-cmp-${c.name}-req`
@@ -123,33 +99,34 @@ await withCleanup(kafka, async () => {
       onProgress: sent => progress.update(`${c.name}: preloading ${sent}/${c.events} events`)
     })
     progress.log(`${c.name}: ${describeWorkload(c.workload)}; backlog ${c.events} events, ${(produced.bytes / 1048576).toFixed(1)} MiB`)
-    const runs: Partial<Record<ScenarioKind, ScenarioResult[]>> = {}
+    const runs: Partial<Record<Variant, ScenarioResult[]>> = {}
     let runNo = 0
     for (let r = 0; r < rounds; r++) {
       // Rotate the order: a, b, c(, d) in round 1, b, c(, d), a in round 2, ...
-      const order = c.kinds.map((_, i) => c.kinds[(i + r) % c.kinds.length] as ScenarioKind)
-      for (const kind of order) {
+      const order = c.kinds.map((_, i) => c.kinds[(i + r) % c.kinds.length] as Variant)
+      for (const variant of order) {
         runNo++
+        const kind: ScenarioKind = variant === 'service1' ? 'service' : variant
         const config: ScenarioConfig = {
           kind,
           brokers: kafka.brokers,
           topic,
           responseTopic,
-          groupId: kafka.group(`bench-${id}-cmp-${c.name}-${kind}-${runNo}`),
+          groupId: kafka.group(`bench-${id}-cmp-${c.name}-${variant}-${runNo}`),
           workload: c.workload,
           seed,
           target: c.events,
           warmupFraction: warmup,
           maxInFlight,
           maxInFlightBytes: 0,
-          threads,
+          threads: variant === 'service1' ? 1 : threads,
           ordering: ordering(args.ordering),
           timeoutMs
         }
-        const label = `${c.name} round ${r + 1}/${rounds} ${LABEL[kind]}`
+        const label = `${c.name} round ${r + 1}/${rounds} ${LABEL[variant]}`
         const result = await runInChild(config, p => progress.update(
           `${label}: ${p.done}/${c.events} events, ${(p.elapsedMs / 1000).toFixed(1)} s, RSS ${p.rssMb.toFixed(0)} MB`))
-        ;(runs[kind] ??= []).push(result)
+        ;(runs[variant] ??= []).push(result)
         const bad = result.timedOut ? `  TIMED OUT (${result.finished}/${c.events})` : result.failed > 0 ? `  (${result.failed} failed)` : ''
         progress.log(`${label}: ${fmt(result.steady.perSecond)} events/s, ${fmt(result.steady.coresBusy, 2)} cores busy${bad}`)
       }
@@ -163,7 +140,7 @@ await withCleanup(kafka, async () => {
   progress.clear()
 
   // ── report ──────────────────────────────────────────────────────────────────────────────────────
-  const tp = (w: string, k: ScenarioKind): number => results[w]?.[k]?.throughput ?? Number.NaN
+  const tp = (w: string, k: Variant): number => results[w]?.[k]?.throughput ?? Number.NaN
   const goals: Array<{ workload: string, ratio: string, value: number, goal: number, met: boolean | null }> = []
   const goal = (workload: string, name: string, value: number, target: number): void => {
     goals.push({ workload, ratio: name, value, goal: target, met: Number.isFinite(value) ? value >= target : null })
@@ -172,10 +149,11 @@ await withCleanup(kafka, async () => {
   console.log(`cores: ${cores} (os.availableParallelism()); worker threads: ${threads || cores}; max_in_flight ${maxInFlight}; median of ${rounds} round(s), events/s`)
   console.log()
   console.log(formatTable(
-    ['workload', '(a) service', '(b) inline', '(c) pool', '(d) bare', '(a)/(b)', '(a)/(c)', '(a)/(d)'],
+    ['workload', '(a) service', '(a1) 1 thread', '(b) inline', '(c) pool', '(d) bare', '(a)/(a1)', '(a)/(b)', '(a)/(c)', '(a)/(d)'],
     cases.map(c => [
       c.name,
-      fmt(tp(c.name, 'service')), fmt(tp(c.name, 'inline')), fmt(tp(c.name, 'pool')), fmt(tp(c.name, 'bare')),
+      fmt(tp(c.name, 'service')), fmt(tp(c.name, 'service1')), fmt(tp(c.name, 'inline')), fmt(tp(c.name, 'pool')), fmt(tp(c.name, 'bare')),
+      fmt(ratio(tp(c.name, 'service'), tp(c.name, 'service1')), 2),
       fmt(ratio(tp(c.name, 'service'), tp(c.name, 'inline')), 2),
       fmt(ratio(tp(c.name, 'service'), tp(c.name, 'pool')), 2),
       fmt(ratio(tp(c.name, 'service'), tp(c.name, 'bare')), 2)
@@ -187,6 +165,7 @@ await withCleanup(kafka, async () => {
     } else {
       goal(c.name, '(a)/(b)', ratio(tp(c.name, 'service'), tp(c.name, 'inline')), c.name === 'cpu5' ? 0.9 * cores : Number.NaN)
       goal(c.name, '(a)/(c)', ratio(tp(c.name, 'service'), tp(c.name, 'pool')), c.name === 'cpu5' ? 0.9 : Number.NaN)
+      if (c.kinds.includes('service1')) goal(c.name, `(a)/(a1) (${threads || cores} threads vs 1)`, ratio(tp(c.name, 'service'), tp(c.name, 'service1')), Number.NaN)
     }
   }
   for (const g of goals) {

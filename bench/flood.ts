@@ -14,10 +14,9 @@
 import { statfsSync, existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { packageRoot } from './lib/root.js'
 import { runInChild } from './lib/child.js'
-import { bytesOf, environment, environmentAtEnd, intList, nonNegative, ordering, parseCli, positiveInt, stamp, withCleanup, writeResult } from './lib/cli.js'
+import { bytesOf, environment, environmentAtEnd, intList, nonNegative, ordering, parseOptions, positiveInt, stamp, withCleanup, writeResult } from './lib/cli.js'
 import { BenchKafka, brokersFrom, runId } from './lib/kafka.js'
 import { Progress } from './lib/progress.js'
 import type { ScenarioConfig, ScenarioResult } from './lib/scenarios.js'
@@ -54,36 +53,7 @@ backlog ten times smaller (the growth ratio should stay near 1).
   --timeout-s N            give up on one configuration after N s (default 600)
   -h, --help               this text`
 
-const { values: args } = parseCli(() => parseArgs({
-  options: {
-    help: { type: 'boolean', short: 'h' },
-    quick: { type: 'boolean' },
-    backlog: { type: 'string' },
-    'payload-bytes': { type: 'string' },
-    'cpu-ms': { type: 'string' },
-    'window-s': { type: 'string' },
-    'max-in-flight': { type: 'string' },
-    budgets: { type: 'string' },
-    'budget-max-in-flight': { type: 'string' },
-    'growth-max-in-flight': { type: 'string' },
-    'small-factor': { type: 'string' },
-    'growth-rounds': { type: 'string' },
-    threads: { type: 'string' },
-    partitions: { type: 'string' },
-    'kafka-data-dir': { type: 'string' },
-    brokers: { type: 'string' },
-    out: { type: 'string' },
-    seed: { type: 'string' },
-    'timeout-s': { type: 'string' }
-  },
-  strict: true,
-  allowPositionals: false
-}))
-
-if (args.help === true) {
-  console.log(HELP)
-  process.exit(0)
-}
+const args = parseOptions(HELP, ['backlog', 'payload-bytes', 'cpu-ms', 'window-s', 'max-in-flight', 'budgets', 'budget-max-in-flight', 'growth-max-in-flight', 'small-factor', 'growth-rounds', 'kafka-data-dir'])
 
 const quick = args.quick === true
 const backlog = positiveInt('backlog', args.backlog, quick ? 4000 : 100_000, 10)

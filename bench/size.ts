@@ -9,9 +9,8 @@
 //   npm run bench:size -- --memory-budget-mb 512 --verify
 
 import { availableParallelism } from 'node:os'
-import { parseArgs } from 'node:util'
 import { runInChild } from './lib/child.js'
-import { environment, environmentAtEnd, fail, intList, nonNegative, ordering, parseCli, positiveInt, stamp, withCleanup, writeResult } from './lib/cli.js'
+import { environment, environmentAtEnd, fail, intList, nonNegative, ordering, parseCli, parseOptions, positiveInt, stamp, withCleanup, writeResult } from './lib/cli.js'
 import { BenchKafka, brokersFrom, runId } from './lib/kafka.js'
 import { Progress } from './lib/progress.js'
 import { recommend, type Recommendation } from './lib/recommend.js'
@@ -55,35 +54,7 @@ Other
 
 Topics and consumer groups are named bench-<random>-... and deleted at the end (also on Ctrl-C).`
 
-const { values: args } = parseCli(() => parseArgs({
-  options: {
-    help: { type: 'boolean', short: 'h' },
-    quick: { type: 'boolean' },
-    verify: { type: 'boolean' },
-    workload: { type: 'string' },
-    mix: { type: 'string' },
-    'cpu-ms': { type: 'string' },
-    'payload-bytes': { type: 'string' },
-    events: { type: 'string' },
-    'max-in-flight': { type: 'string' },
-    'memory-budget-mb': { type: 'string' },
-    threads: { type: 'string' },
-    ordering: { type: 'string' },
-    partitions: { type: 'string' },
-    warmup: { type: 'string' },
-    brokers: { type: 'string' },
-    out: { type: 'string' },
-    seed: { type: 'string' },
-    'timeout-s': { type: 'string' }
-  },
-  strict: true,
-  allowPositionals: false
-}))
-
-if (args.help === true) {
-  console.log(HELP)
-  process.exit(0)
-}
+const args = parseOptions(HELP, ['workload', 'mix', 'cpu-ms', 'payload-bytes', 'events', 'max-in-flight', 'memory-budget-mb', 'ordering', 'warmup'], ['verify'])
 
 const quick = args.quick === true
 const kind = args.workload ?? 'validate'

@@ -37,11 +37,23 @@ function markEnd (slot: number): void {
 /** The pool's start-up probe (src/pool/pool.ts): answers once this worker has loaded its handlers. */
 export function ping (): string { return 'pong' }
 
-export default async function runTask (task: TaskInput): Promise<TaskOutput> {
+async function run (task: TaskInput): Promise<TaskOutput> {
   markStart(task.slot)
   try {
     return await handleEvent(task.value, task.topic, router, setup.source)
   } finally {
     markEnd(task.slot)
   }
+}
+
+// The pool gives a worker its next task while it still runs one (src/pool/pool.ts), and Piscina calls
+// this for every message it finds, at once: without this chain, the second task would start at the
+// first `await` of the first and the two would interleave, so neither the per-task deadline nor the
+// culprit of a dead thread (the only task with a start time and no end) could be told apart.
+let previous: Promise<unknown> = Promise.resolve()
+
+export default function runTask (task: TaskInput): Promise<TaskOutput> {
+  const result = previous.then(async () => await run(task))
+  previous = result.catch(() => {})
+  return result
 }

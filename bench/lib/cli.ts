@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, freemem, loadavg, totalmem } from 'node:os'
 import { join, relative } from 'node:path'
+import { parseArgs } from 'node:util'
 import { packageRoot } from './root.js'
 import { killChildren } from './child.js'
 import type { BenchKafka } from './kafka.js'
@@ -21,6 +22,27 @@ export function parseCli<T> (parse: () => T): T {
   } catch (err) {
     return fail(err instanceof Error ? err.message : String(err))
   }
+}
+
+/** String options every bench command takes (each documents them in its --help). */
+const COMMON = ['brokers', 'out', 'seed', 'timeout-s', 'threads', 'partitions'] as const
+type Common = typeof COMMON[number]
+
+/**
+ * Parses the command line: the common options, --quick and -h/--help, plus the command's own string
+ * and boolean options. --help prints `help` and exits 0; anything unknown is a usage error.
+ */
+export function parseOptions<S extends string, B extends string = never> (help: string, strings: readonly S[], booleans: readonly B[] = []):
+  { readonly [k in S | Common]?: string } & { readonly [k in B | 'quick']?: boolean } {
+  const options: Record<string, { type: 'string' | 'boolean', short?: string }> = { help: { type: 'boolean', short: 'h' }, quick: { type: 'boolean' } }
+  for (const name of [...COMMON, ...strings]) options[name] = { type: 'string' }
+  for (const name of booleans) options[name] = { type: 'boolean' }
+  const { values } = parseCli(() => parseArgs({ options, strict: true, allowPositionals: false }))
+  if (values.help === true) {
+    console.log(help)
+    process.exit(0)
+  }
+  return values as { readonly [k in S | Common]?: string } & { readonly [k in B | 'quick']?: boolean }
 }
 
 export function positiveInt (name: string, text: string | undefined, fallback: number, min = 1): number {

@@ -749,7 +749,8 @@ export class IntelligenceKafkaConsumer {
         utilization: pool?.utilization ?? 0,
         running: pool?.running ?? 0,
         peak_running: pool?.peakRunning ?? 0,
-        workers_replaced: pool?.workersReplaced ?? 0
+        workers_replaced: pool?.workersReplaced ?? 0,
+        tasks_rerun: pool?.tasksRerun ?? 0
       },
       worker_wait_ms: this.#workerWait.summary(),
       worker_run_ms: this.#workerRun.summary(),
@@ -808,7 +809,8 @@ export interface ConsumerMetrics {
   dead_letters_by_type: Record<string, number>
   publish_pending: number
   ordering: Ordering
-  pool: { threads: number, queue_size: number, utilization: number, running: number, peak_running: number, workers_replaced: number }
+  /** tasks_rerun: tasks lost with a worker killed by another task (unstarted, or finished with the answer unread), run again. */
+  pool: { threads: number, queue_size: number, utilization: number, running: number, peak_running: number, workers_replaced: number, tasks_rerun: number }
   worker_wait_ms: { count: number, p50: number, p99: number, max: number, mean: number }
   worker_run_ms: { count: number, p50: number, p99: number, max: number, mean: number }
   paused: { paused: boolean, reason: string | null, since: string | null, times: number, partitions: string[] }

@@ -69,6 +69,7 @@ export function createPrometheusMetrics (consumer: IntelligenceKafkaConsumer): P
   gauge('pool_threads', 'Worker threads alive.', x => x.pool.threads)
   gauge('pool_running', 'Tasks running inside workers now.', x => x.pool.running)
   counter('workers_replaced', 'Worker threads replaced after a timeout, memory limit or crash.', x => x.pool.workers_replaced)
+  counter('tasks_rerun', 'Tasks lost with a worker killed by another task (unstarted, or finished with the answer unread), run again.', x => x.pool.tasks_rerun)
   counter('retries', 'Handler attempts retried after a failure.', x => x.retries)
   counter('events_fetched', 'Records taken from fetch responses.', x => x.events_fetched)
   counter('duplicates_skipped', 'Redelivered events skipped because they were already in hand.', x => x.duplicates_skipped)

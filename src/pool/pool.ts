@@ -7,6 +7,13 @@
 // it was queued: the watchdog aborts a task only after it has *run* past the deadline. Aborting a
 // CPU-bound task terminates its thread (it cannot observe the abort, piscina #156) and Piscina starts
 // a new one.
+//
+// Each worker holds up to two tasks: the one it runs and the next one, already posted. A worker that
+// finishes a task starts the next without waiting for the main thread, which may be busy decoding a
+// fetch response or encoding responses; without this, every task ends with the worker idle until the
+// main thread gets round to handing it another. When a worker dies (deadline, memory limit, exit), the
+// other task it held dies with it: unstarted behind the culprit, or finished just before it with its
+// answer still unread. Its start-time cell tells it from the culprit, and it is simply run again.
 
 import { fileURLToPath } from 'node:url'
 import { dirname, resolve } from 'node:path'
@@ -47,6 +54,35 @@ export function defaultWorkerFile (): string {
 
 const now = (): number => performance.timeOrigin + performance.now()
 
+/** The task a worker runs plus the next one, queued at the worker (see the top of this file). */
+const TASKS_PER_WORKER = 2
+type Balancer = NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer'] & {}
+type BalancerWorker = Parameters<Balancer>[1][number]
+
+/**
+ * Piscina's own balancer never gives a second task to a worker running an abortable one, and every
+ * task here is abortable (deadlines): it would leave no task queued at any worker. This one hands a
+ * task to an idle worker first, else to the least busy one below TASKS_PER_WORKER; the innocent task
+ * behind an aborted one is run again by run().
+ */
+const prefetchingBalancer: Balancer = (_task, workers) => {
+  let candidate: BalancerWorker | null = null
+  let least = TASKS_PER_WORKER
+  for (const w of workers) {
+    // Piscina reports a worker running one abortable task as busy without limit; it runs one task.
+    const usage = w.isRunningAbortableTask ? 1 : w.currentUsage
+    if (usage === 0) return w
+    if (usage < least) {
+      candidate = w
+      least = usage
+    }
+  }
+  return candidate
+}
+
+/** Runs of a task that keeps dying innocent (see run()) before it is reported as a crash. */
+const MAX_INNOCENT_RERUNS = 3
+
 export class WorkerPool {
   readonly threads: number
   readonly #pool: Piscina<TaskInput, TaskOutput>
@@ -56,6 +92,7 @@ export class WorkerPool {
   readonly #running = new Map<number, AbortController>()
   readonly #watchdog: NodeJS.Timeout
   #replaced = 0
+  #rerun = 0
 
   constructor (options: PoolOptions) {
     this.threads = options.threads
@@ -74,7 +111,8 @@ export class WorkerPool {
       // The gate admits at most `slots` tasks; the margin covers aborted tasks, which Piscina accounts
       // for outside its queue (#1029).
       maxQueue: options.slots + options.threads,
-      concurrentTasksPerWorker: 1,
+      concurrentTasksPerWorker: TASKS_PER_WORKER,
+      loadBalancer: prefetchingBalancer,
       resourceLimits: options.resourceLimits,
       workerData
     })
@@ -96,13 +134,26 @@ export class WorkerPool {
     this.#startTimes[task.slot] = 0
     this.#running.set(task.slot, controller)
     const queuedAt = now()
-    let output: TaskOutput
+    let output: TaskOutput | undefined
     try {
-      output = await this.#pool.run(task, { signal: controller.signal })
-    } catch (err) {
-      // The worker entry catches everything a handler throws, so a rejection means its thread died.
-      output = this.#classify(err, controller.signal)
-      this.#replaced++
+      for (let reruns = 0; output === undefined; reruns++) {
+        try {
+          output = await this.#pool.run(task, { signal: controller.signal })
+        } catch (err) {
+          // The worker entry catches everything a handler throws, so a rejection means its thread died.
+          // Only a task that was running then (start cell > 0) is the culprit. Cell 0: it never started;
+          // cell < 0: it finished, but Piscina fails every task of a dead thread whose answer the main
+          // thread had not read yet. Both are innocent and run again (handlers are pure: same answer).
+          const innocent = (this.#startTimes[task.slot] as number) <= 0 && !controller.signal.aborted
+          if (innocent && reruns < MAX_INNOCENT_RERUNS) {
+            this.#startTimes[task.slot] = 0
+            this.#rerun++
+            continue
+          }
+          output = this.#classify(err, controller.signal)
+          this.#replaced++
+        }
+      }
     } finally {
       signal?.removeEventListener('abort', onAbort)
       this.#running.delete(task.slot)
@@ -139,7 +190,7 @@ export class WorkerPool {
     return { kind: 'failed', code: 'IC_WORKER_CRASH', message: createError('IC_WORKER_CRASH', e?.message ?? String(err)).message }
   }
 
-  stats (): { threads: number, queueSize: number, utilization: number, running: number, peakRunning: number, workersReplaced: number } {
+  stats (): { threads: number, queueSize: number, utilization: number, running: number, peakRunning: number, workersReplaced: number, tasksRerun: number } {
     let running = 0
     for (const v of this.#startTimes) if (v > 0) running++
     return {
@@ -148,7 +199,8 @@ export class WorkerPool {
       utilization: this.#pool.utilization,
       running,
       peakRunning: Atomics.load(this.#counters, COUNTER_PEAK_RUNNING),
-      workersReplaced: this.#replaced
+      workersReplaced: this.#replaced,
+      tasksRerun: this.#rerun
     }
   }
 

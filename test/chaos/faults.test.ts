@@ -2,11 +2,11 @@
 // of events, and a storm of poison events of every class mixed with good ones. Each fault or poison
 // event ends in the dead-letter topic with its own error_type, every good event is answered, and no
 // slot leaks.
-import t from 'tap'
-import { IntelligenceKafkaConsumer } from '../../src/consumer/intelligence-consumer.js'
+import t, { type Test } from 'tap'
+import { IntelligenceKafkaConsumer, type ConsumerMetrics } from '../../src/consumer/intelligence-consumer.js'
 import { brokers } from '../helpers/kafka.js'
 import { timedHandlerModule } from '../helpers/consumer.js'
-import { History, requestFor, scaled, summary, waitFor } from './lib/history.js'
+import { History, requestFor, scaled, summary, waitFor, type Outcome } from './lib/history.js'
 
 function consumer (h: History, extra: Partial<ConstructorParameters<typeof IntelligenceKafkaConsumer>[0]> = {}): IntelligenceKafkaConsumer {
   return new IntelligenceKafkaConsumer({
@@ -27,9 +27,15 @@ function consumer (h: History, extra: Partial<ConstructorParameters<typeof Intel
   })
 }
 
-async function finish (h: History, c: IntelligenceKafkaConsumer, n: number): Promise<void> {
+/** Runs the consumer until all n events are finished and committed; its last metrics and the outcome. */
+async function runToEnd (t: Test, h: History, c: IntelligenceKafkaConsumer, n: number): Promise<{ m: ConsumerMetrics, o: Outcome }> {
+  t.teardown(() => c.stop())
+  await c.start()
   await waitFor(() => { const m = c.getMetrics(); return m.events_processed + m.events_failed === n }, 240_000, 'every event finished')
   await waitFor(() => h.fullyCommitted(), 30_000, 'every offset committed')
+  const m = c.getMetrics()
+  await c.stop()
+  return { m, o: await h.outcome() }
 }
 
 t.test('handler faults at 1%: each dead-lettered with its error_type, the rest answered, no slot leaks', async t => {
@@ -48,13 +54,7 @@ t.test('handler faults at 1%: each dead-lettered with its error_type, the rest a
     return requestFor(id, payload)
   })
   h.startOffsetWatch()
-  const c = consumer(h)
-  t.teardown(() => c.stop())
-  await c.start()
-  await finish(h, c, n)
-  const m = c.getMetrics()
-  await c.stop()
-  const o = await h.outcome()
+  const { m, o } = await runToEnd(t, h, consumer(h), n)
   t.comment(summary('handler-faults', o, { faults: faultIds.size, workers_replaced: m.pool.workers_replaced }))
   t.equal(o.lost, 0, 'none lost')
   t.equal(o.deadLettered, faultIds.size, 'exactly the faulty events dead-lettered')
@@ -85,13 +85,7 @@ t.test('bad-input storm: 10% poison of every class, all dead-lettered with the r
     expected.set(id, type)
     return make(id)
   })
-  const c = consumer(h, { maxPayloadBytes: 16_384 })
-  t.teardown(() => c.stop())
-  await c.start()
-  await finish(h, c, n)
-  const m = c.getMetrics()
-  await c.stop()
-  const o = await h.outcome()
+  const { m, o } = await runToEnd(t, h, consumer(h, { maxPayloadBytes: 16_384 }), n)
   t.comment(summary('bad-input-storm', o, { poison: expected.size }))
   t.equal(o.lost, 0, 'none lost')
   let wrong = 0

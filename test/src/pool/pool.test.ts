@@ -1,6 +1,6 @@
 // The worker pool alone (real worker threads, no Kafka): pathological code never hangs or kills the
 // pool, a deadline is measured from the task's real start, and a pool whose handlers cannot load
-// refuses to start instead of swallowing tasks.
+// refuses to start instead of swallowing tasks, and a task that dies unstarted behind a culprit runs again.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { availableParallelism } from 'node:os'
@@ -69,4 +69,20 @@ t.test('a pool whose handler module cannot load refuses to start', async t => {
   const p = pool([{ ...validateRoute, handler: { module: '/nonexistent/handler.mjs', export: 'default' } }], 2)
   t.teardown(() => p.close())
   await t.rejects(p.ready(), /worker threads failed to start/)
+})
+
+t.test('a task queued behind one that kills its worker is run again, not reported as a crash', async t => {
+  const p = new WorkerPool({ threads: 1, slots: 2, routes: [cpuRoute], source, resourceLimits: { maxOldGenerationSizeMb: 256, stackSizeMb: 4 }, taskTimeoutMs: 1000 })
+  t.teardown(() => p.close())
+  await p.ready()
+  // One thread holds both tasks: the second waits at the worker behind the first, which runs past
+  // its deadline; terminating the thread takes the unstarted second task down with it.
+  const [culprit, innocent] = await Promise.all([
+    p.run(task(0, 'cpu', { cpu_ms: 60_000 })),
+    p.run(task(1, 'cpu', { cpu_ms: 1 }))
+  ])
+  t.match(culprit?.output, { kind: 'failed', code: 'IC_HANDLER_TIMEOUT' }, 'the culprit fails with its own cause')
+  t.equal(innocent?.output.kind, 'reply', 'the task behind it is answered')
+  t.equal(p.stats().workersReplaced, 1, 'one worker replaced')
+  t.equal(p.stats().tasksRerun, 1, 'one task run again')
 })
