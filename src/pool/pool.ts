@@ -13,7 +13,8 @@
 // fetch response or encoding responses; without this, every task ends with the worker idle until the
 // main thread gets round to handing it another. When a worker dies (deadline, memory limit, exit), the
 // other task it held dies with it: unstarted behind the culprit, or finished just before it with its
-// answer still unread. Its start-time cell tells it from the culprit, and it is simply run again.
+// answer still unread (piscina #934: aborting a task terminates whatever shares its thread). Its
+// start-time cell tells it from the culprit, and it is simply run again.
 
 import { fileURLToPath } from 'node:url'
 import { dirname, resolve } from 'node:path'
