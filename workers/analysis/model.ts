@@ -140,6 +140,16 @@ export function pushCapped<T> (list: T[], item: T, limits: AnalysisLimits): void
   if (list.length < limits.maxItems) list.push(item)
 }
 
+/** A function being walked: its fact, or null once the cap on recorded functions was reached. */
+export interface FunctionFrame { readonly fact: FunctionFact | null, readonly name: string }
+
+/** Records a function under the cap and opens its frame (the walk still needs it past the cap). */
+export function enterFunction (facts: CodeFacts, frames: FunctionFrame[], limits: AnalysisLimits, fact: FunctionFact, name: string): void {
+  const recorded = facts.functions.length < limits.maxItems
+  if (recorded) facts.functions.push(fact)
+  frames.push({ fact: recorded ? fact : null, name })
+}
+
 export function countIdentifier (facts: CodeFacts, name: string): void {
   facts.identifiers.set(name, (facts.identifiers.get(name) ?? 0) + 1)
 }

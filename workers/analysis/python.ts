@@ -5,8 +5,8 @@
 import { createRequire } from 'node:module'
 import { Language, Parser, type Node, type TreeCursor } from 'web-tree-sitter'
 import {
-  addSyntaxError, countIdentifier, emptyFacts, HalsteadCounter, LineMarks, pushCapped,
-  type AnalysisLimits, type CodeFacts, type FunctionFact
+  addSyntaxError, countIdentifier, emptyFacts, enterFunction, HalsteadCounter, LineMarks, pushCapped,
+  type AnalysisLimits, type CodeFacts, type FunctionFact, type FunctionFrame
 } from './model.js'
 
 let parserPromise: Promise<Parser> | undefined
@@ -66,7 +66,6 @@ export async function analyzePython (source: string, limits: AnalysisLimits): Pr
   return facts
 }
 
-interface FunctionFrame { readonly fact: FunctionFact | null, readonly name: string }
 
 class PythonWalker {
   private readonly halstead = new HalsteadCounter()
@@ -227,12 +226,7 @@ class PythonWalker {
       firstStatement: firstAssignment(body),
       paramTypes
     }
-    if (this.facts.functions.length < this.limits.maxItems) {
-      this.facts.functions.push(fact)
-      this.functions.push({ fact, name })
-    } else {
-      this.functions.push({ fact: null, name })
-    }
+    enterFunction(this.facts, this.functions, this.limits, fact, name)
     return F_FUNCTION
   }
 

@@ -4,8 +4,8 @@
 // backstop. Our own walk over the AST is iterative.
 import ts from 'typescript'
 import {
-  addSyntaxError, countIdentifier, emptyFacts, HalsteadCounter, LineMarks, pushCapped,
-  type AnalysisLimits, type CodeFacts, type CodeLanguage, type FunctionFact
+  addSyntaxError, countIdentifier, emptyFacts, enterFunction, HalsteadCounter, LineMarks, pushCapped,
+  type AnalysisLimits, type CodeFacts, type CodeLanguage, type FunctionFact, type FunctionFrame
 } from './model.js'
 
 /** Bracket depth beyond which the source is not handed to the parser. */
@@ -145,7 +145,6 @@ type FunctionLike = ts.FunctionDeclaration | ts.MethodDeclaration | ts.FunctionE
 ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration
 
 interface Frame { readonly node: ts.Node, readonly exit: boolean }
-interface FunctionFrame { readonly fact: FunctionFact | null, readonly name: string }
 
 class TsWalker {
   private readonly functions: FunctionFrame[] = []
@@ -259,12 +258,7 @@ class TsWalker {
       firstStatement: firstAssignment(node, this.sf),
       paramTypes
     }
-    if (this.facts.functions.length < this.limits.maxItems) {
-      this.facts.functions.push(fact)
-      this.functions.push({ fact, name })
-    } else {
-      this.functions.push({ fact: null, name })
-    }
+    enterFunction(this.facts, this.functions, this.limits, fact, name)
   }
 
   private enterClass (node: ts.ClassLikeDeclaration): void {
