@@ -11,8 +11,11 @@ const children = new Set<ChildProcess>()
 
 export function runInChild (config: ScenarioConfig, onProgress?: (p: ProgressReport) => void): Promise<ScenarioResult> {
   return new Promise((resolve, reject) => {
-    // execArgv []: the child does not inherit the parent's flags (e.g. a heap size for the parent).
-    const child = fork(RUNNER, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    // The child does not inherit the parent's flags (e.g. a heap size for the parent); it gets those of
+    // BENCH_CHILD_NODE_ARGS instead, for instance "--cpu-prof --cpu-prof-dir=prof" to profile every run
+    // (flags NODE_OPTIONS refuses).
+    const execArgv = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+    const child = fork(RUNNER, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     children.add(child)
     let settled = false
     // A backstop beyond the child's own timeout: start-up, stop and reporting included.
