@@ -274,17 +274,36 @@ export function serviceTopics (env = process.env) {
   return [...requests, ...responses, ...requests.map(t => `${t}.dlq`)]
 }
 
-export async function createTopics (brokers, topics = serviceTopics(), numPartitions = 3) {
+/**
+ * Creates the missing topics and waits until every partition of every topic has a leader. A broker that
+ * has just started (more so on a loaded machine) can refuse or not yet know a topic for a while
+ * ("This server does not host this topic-partition"): retried for up to `deadlineMs`.
+ */
+export async function createTopics (brokers, topics = serviceTopics(), numPartitions = 3, deadlineMs = 60_000) {
   const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING })
   const admin = kafka.admin()
   await admin.connect()
+  const until = Date.now() + deadlineMs
+  let created = 0
   try {
-    const existing = new Set(await admin.listTopics())
-    const missing = topics.filter(t => !existing.has(t))
-    if (missing.length > 0) {
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map(topic => ({ topic, numPartitions })) })
+    for (;;) {
+      try {
+        const existing = new Set(await admin.listTopics())
+        const missing = topics.filter(t => !existing.has(t))
+        if (missing.length > 0) {
+          await admin.createTopics({ waitForLeaders: true, topics: missing.map(topic => ({ topic, numPartitions })) })
+          created += missing.length
+        }
+        const { topics: described } = await admin.fetchTopicMetadata({ topics })
+        const leaderless = described.filter(t => t.partitions.length === 0 || t.partitions.some(p => p.leader < 0)).map(t => t.name)
+        if (leaderless.length > 0) throw new Error(`no leader yet for ${leaderless.join(', ')}`)
+        break
+      } catch (err) {
+        if (Date.now() > until) throw err
+        await sleep(500)
+      }
     }
-    say(`topics ready (${missing.length} created, ${topics.length - missing.length} existed)`)
+    say(`topics ready (${created} created, ${topics.length - created} existed)`)
   } finally {
     await admin.disconnect()
   }
@@ -301,7 +320,15 @@ async function run (argv) {
     startedHere = await start()
     brokers = bootstrap
   }
-  if (opts.includes('--topics')) await createTopics(brokers)
+  if (opts.includes('--topics')) {
+    try {
+      await createTopics(brokers)
+    } catch (err) {
+      // Never leave behind a broker this command started.
+      if (startedHere) await stop()
+      throw err
+    }
+  }
   // Ctrl-C reaches the whole foreground group: let the child handle it and wait for its exit, then
   // stop what we started.
   const ignore = () => {}
