@@ -27,13 +27,13 @@ export function parseCli<T> (parse: () => T): T {
 /** String options every bench command takes (each documents them in its --help). */
 const COMMON = ['brokers', 'out', 'seed', 'timeout-s', 'threads', 'partitions'] as const
 type Common = typeof COMMON[number]
+type Options<S extends string, B extends string> = { readonly [k in S | Common]?: string } & { readonly [k in B | 'quick']?: boolean }
 
 /**
  * Parses the command line: the common options, --quick and -h/--help, plus the command's own string
  * and boolean options. --help prints `help` and exits 0; anything unknown is a usage error.
  */
-export function parseOptions<S extends string, B extends string = never> (help: string, strings: readonly S[], booleans: readonly B[] = []):
-  { readonly [k in S | Common]?: string } & { readonly [k in B | 'quick']?: boolean } {
+export function parseOptions<S extends string, B extends string = never> (help: string, strings: readonly S[], booleans: readonly B[] = []): Options<S, B> {
   const options: Record<string, { type: 'string' | 'boolean', short?: string }> = { help: { type: 'boolean', short: 'h' }, quick: { type: 'boolean' } }
   for (const name of [...COMMON, ...strings]) options[name] = { type: 'string' }
   for (const name of booleans) options[name] = { type: 'boolean' }
@@ -42,7 +42,7 @@ export function parseOptions<S extends string, B extends string = never> (help: 
     console.log(help)
     process.exit(0)
   }
-  return values as { readonly [k in S | Common]?: string } & { readonly [k in B | 'quick']?: boolean }
+  return values as Options<S, B>
 }
 
 export function positiveInt (name: string, text: string | undefined, fallback: number, min = 1): number {

@@ -119,6 +119,18 @@ const DEFAULT_MAX_IN_FLIGHT = 100
 
 function tpKey (topic: string, partition: number): string { return `${topic}:${partition}` }
 
+/** True once `p` settles (fulfilled or rejected), false if `ms` pass first. Never rejects. */
+async function settlesWithin (p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), ms) })
+  const settled = p.then(() => true, () => true)
+  try {
+    return await Promise.race([settled, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export class IntelligenceKafkaConsumer {
   readonly #o: Required<Pick<IntelligenceConsumerOptions,
     'groupId' | 'maxInFlight' | 'maxInFlightBytes' | 'ordering' | 'commitIntervalMs' | 'shutdownTimeoutMs' |
@@ -334,12 +346,7 @@ export class IntelligenceKafkaConsumer {
 
   async #waitInFlight (timeoutMs: number): Promise<boolean> {
     if (this.#gate.inFlight === 0) return true
-    let timer: NodeJS.Timeout | undefined
-    const done = new Promise<boolean>(resolve => this.#inFlightIdle.push(() => resolve(true)))
-    const late = new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), timeoutMs) })
-    const result = await Promise.race([done, late])
-    clearTimeout(timer)
-    return result
+    return await settlesWithin(new Promise<void>(resolve => this.#inFlightIdle.push(resolve)), timeoutMs)
   }
 
   // ── Kafka callbacks ──────────────────────────────────────────────────────────────────────────────
@@ -452,12 +459,7 @@ export class IntelligenceKafkaConsumer {
     if (this.#state === 'running' || this.#state === 'starting') {
       // With the cluster gone, the final commit and the disconnects can only time out: bound them, so
       // that the process ends right after the drain. Unfinished events stay uncommitted (redone later).
-      let timer: NodeJS.Timeout | undefined
-      const bound = new Promise<void>(resolve => { timer = setTimeout(resolve, this.#o.shutdownTimeoutMs + 5000) })
-      void Promise.race([this.stop(), bound]).finally(() => {
-        clearTimeout(timer)
-        this.#options.onFatal?.(fatal)
-      })
+      void settlesWithin(this.stop(), this.#o.shutdownTimeoutMs + 5000).then(() => this.#options.onFatal?.(fatal))
     }
   }
 

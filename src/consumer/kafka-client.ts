@@ -186,7 +186,6 @@ export class KafkaClient {
     await consumer.connect()
     await consumer.subscribe({ topics: [...topics], fromBeginning: opts.fromBeginning })
     this.#consumer = consumer
-    this.#answered()
     this.#watch(opts.outageTimeoutMs, events)
   }
 

@@ -66,7 +66,6 @@ export async function analyzePython (source: string, limits: AnalysisLimits): Pr
   return facts
 }
 
-
 class PythonWalker {
   private readonly halstead = new HalsteadCounter()
   private readonly lines: LineMarks
