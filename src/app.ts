@@ -67,6 +67,7 @@ export function consumerOptions (config: Config, logger?: Logger): IntelligenceC
     workerMaxOldGenerationMb: pool.maxOldGenerationMb,
     workerMaxYoungGenerationMb: pool.maxYoungGenerationMb,
     workerStackSizeMb: pool.stackSizeMb,
+    maxBatchEvents: pool.batchMaxEvents,
     routes: routesFromConfig(config),
     dlqSuffix: config.topics.dlqSuffix,
     source: { service: service.sourceService, instance: service.sourceInstance, version: service.sourceVersion },

@@ -19,6 +19,7 @@ import { Lanes, type Ordering, type Orderable } from '../ordering/lanes.js'
 import { OffsetTracker } from './offset-tracker.js'
 import { classifyKafkaError, KafkaClient, type FetchedBatch, type KafkaConnection, type TopicPartitions } from './kafka-client.js'
 import { WorkerPool } from '../pool/pool.js'
+import { DEFAULT_BATCH_LIMITS } from '../pool/batch-plan.js'
 import type { RouteSpec, TaskOutput } from '../pool/task.js'
 import { Publisher, PublisherClosedError } from '../publish/publisher.js'
 import { deadLetterRecord, deadLetterType } from '../publish/dead-letter.js'
@@ -68,6 +69,9 @@ export interface IntelligenceConsumerOptions {
   readonly workerMaxOldGenerationMb?: number
   readonly workerMaxYoungGenerationMb?: number
   readonly workerStackSizeMb?: number
+  /** Most events per pool task while events wait for a worker and handlers are quick (default 32);
+   * 1 = one event per task. Each event keeps its own slot, deadline and outcome. */
+  readonly maxBatchEvents?: number
   /** Routes to handlers; default: the four code-analysis handlers on the contract's topics. */
   readonly routes?: readonly RouteSpec[]
   readonly topicNames?: Partial<TopicNames>
@@ -111,7 +115,7 @@ export interface EventFinished {
 export interface ConsumerObserver {
   onEventFinished?(e: EventFinished): void
   onBackpressureWait?(ms: number): void
-  /** Per task: time in the pool's queue and running in a worker, ms (NaN when it never started). */
+  /** Per event: time waiting for a worker to start it and running in it, ms (NaN when it never started). */
   onWorkerTiming?(waitMs: number, runMs: number): void
 }
 
@@ -134,7 +138,8 @@ async function settlesWithin (p: Promise<unknown>, ms: number): Promise<boolean>
 export class IntelligenceKafkaConsumer {
   readonly #o: Required<Pick<IntelligenceConsumerOptions,
     'groupId' | 'maxInFlight' | 'maxInFlightBytes' | 'ordering' | 'commitIntervalMs' | 'shutdownTimeoutMs' |
-    'taskTimeoutMs' | 'maxPayloadBytes' | 'handlerRetries' | 'retryBackoffMs' | 'retryBackoffMaxMs' | 'threads' | 'dlqSuffix'>>
+    'taskTimeoutMs' | 'maxPayloadBytes' | 'handlerRetries' | 'retryBackoffMs' | 'retryBackoffMaxMs' | 'threads' | 'dlqSuffix' |
+    'maxBatchEvents'>> & { readonly maxBatchBytes: number }
   readonly #options: IntelligenceConsumerOptions
   readonly #log: Logger
   readonly #routes: readonly RouteSpec[]
@@ -195,7 +200,9 @@ export class IntelligenceKafkaConsumer {
       retryBackoffMs: options.retryBackoffMs ?? 200,
       retryBackoffMaxMs: options.retryBackoffMaxMs ?? 5000,
       threads: options.threads || availableParallelism(),
-      dlqSuffix: options.dlqSuffix ?? '.dlq'
+      dlqSuffix: options.dlqSuffix ?? '.dlq',
+      maxBatchEvents: options.maxBatchEvents ?? DEFAULT_BATCH_LIMITS.maxEvents,
+      maxBatchBytes: DEFAULT_BATCH_LIMITS.maxBytes
     }
     this.#log = options.logger ?? pino({ level: 'silent' })
     this.#gate = new Gate({ maxInFlight, maxInFlightBytes: this.#o.maxInFlightBytes })
@@ -249,6 +256,7 @@ export class IntelligenceKafkaConsumer {
         stackSizeMb: o.workerStackSizeMb ?? 4
       },
       taskTimeoutMs: this.#o.taskTimeoutMs,
+      batch: { maxEvents: this.#o.maxBatchEvents, maxBytes: this.#o.maxBatchBytes },
       ...(o.workerFile !== undefined ? { filename: o.workerFile } : {}),
       onError: err => this.#log.error({ err }, 'worker pool error')
     })
@@ -374,10 +382,11 @@ export class IntelligenceKafkaConsumer {
         batch.resolveOffset(m.offset)
         continue
       }
-      // Copy out of the fetch response (keeping a view would keep the whole response alive, PITFALLS
-      // #10) into shared memory: the worker reads it without a copy, and the main thread still has it
-      // for the dead-letter record if the worker dies.
-      const value = new Uint8Array(new SharedArrayBuffer(size))
+      // Copied out of the fetch response: keeping a view would keep the whole response alive (PITFALLS
+      // #10). The main thread keeps the copy for the dead-letter record if the worker dies. A value
+      // too large to share a pool task runs alone: it goes to shared memory, which the worker reads
+      // without another copy; smaller ones are copied into their task's shared buffer anyway.
+      const value = size > this.#o.maxBatchBytes ? new Uint8Array(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size)
       if (m.value !== null) value.set(m.value)
       const event: PipelineEvent = {
         topic: batch.topic,
@@ -752,7 +761,9 @@ export class IntelligenceKafkaConsumer {
         running: pool?.running ?? 0,
         peak_running: pool?.peakRunning ?? 0,
         workers_replaced: pool?.workersReplaced ?? 0,
-        tasks_rerun: pool?.tasksRerun ?? 0
+        tasks_rerun: pool?.tasksRerun ?? 0,
+        tasks_posted: pool?.tasksPosted ?? 0,
+        events_posted: pool?.eventsPosted ?? 0
       },
       worker_wait_ms: this.#workerWait.summary(),
       worker_run_ms: this.#workerRun.summary(),
@@ -811,8 +822,9 @@ export interface ConsumerMetrics {
   dead_letters_by_type: Record<string, number>
   publish_pending: number
   ordering: Ordering
-  /** tasks_rerun: tasks lost with a worker killed by another task (unstarted, or finished with the answer unread), run again. */
-  pool: { threads: number, queue_size: number, utilization: number, running: number, peak_running: number, workers_replaced: number, tasks_rerun: number }
+  /** tasks_rerun: events lost with a worker killed by another event (unstarted, or finished with the answer unread), run
+   * again; tasks_posted / events_posted: Piscina tasks and the events they carried (quick events share tasks). */
+  pool: { threads: number, queue_size: number, utilization: number, running: number, peak_running: number, workers_replaced: number, tasks_rerun: number, tasks_posted: number, events_posted: number }
   worker_wait_ms: { count: number, p50: number, p99: number, max: number, mean: number }
   worker_run_ms: { count: number, p50: number, p99: number, max: number, mean: number }
   paused: { paused: boolean, reason: string | null, since: string | null, times: number, partitions: string[] }

@@ -10,11 +10,24 @@
 import kafkajs, { type SASLOptions } from 'kafkajs'
 import type { Logger } from 'pino'
 import { createError, IntelligenceError } from '../errors.js'
+import { partitionForKey } from './partitioner.js'
 
 const { Kafka, logLevel: KafkaLogLevel, Partitioners } = kafkajs
 type KafkaConsumer = ReturnType<InstanceType<typeof Kafka>['consumer']>
 type KafkaProducer = ReturnType<InstanceType<typeof Kafka>['producer']>
 type KafkaAdmin = ReturnType<InstanceType<typeof Kafka>['admin']>
+type Partitioner = ReturnType<typeof Partitioners.DefaultPartitioner>
+
+/** The Java client's default partitioner (so is kafkajs'), with a keyed record's hash computed in
+ * 32-bit arithmetic (./partitioner.ts) instead of kafkajs' Long emulation; the rest is kafkajs'. */
+function javaCompatiblePartitioner (): Partitioner {
+  const fallback = Partitioners.DefaultPartitioner()
+  return args => {
+    const { message, partitionMetadata } = args
+    if (message.partition == null && message.key != null && partitionMetadata.length > 0) return partitionForKey(message.key, partitionMetadata.length)
+    return fallback(args)
+  }
+}
 
 export interface KafkaConnection {
   readonly brokers: readonly string[]
@@ -141,7 +154,7 @@ export class KafkaClient {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // The Java client's partitioner: responses keyed by correlation id land where Java producers put them.
-      createPartitioner: Partitioners.DefaultPartitioner
+      createPartitioner: javaCompatiblePartitioner
     })
     producer.on(producer.events.REQUEST, this.#answered)
     await producer.connect()

@@ -64,20 +64,22 @@ export function createPrometheusMetrics (consumer: IntelligenceKafkaConsumer): P
   gauge('in_flight_bytes', 'Bytes of event values holding slots.', x => x.in_flight_bytes)
   gauge('queue_depth', 'Fetched events waiting for a slot or for their ordering lane.', x => x.queue_depth)
   gauge('queue_bytes', 'Bytes of the fetched events waiting.', x => x.queue_bytes)
-  gauge('pool_queue_size', "Tasks in the worker pool's own queue.", x => x.pool.queue_size)
+  gauge('pool_queue_size', 'Events waiting for room at the worker threads.', x => x.pool.queue_size)
   gauge('pool_utilization', 'Share of worker time spent running tasks (0..1).', x => x.pool.utilization)
   gauge('pool_threads', 'Worker threads alive.', x => x.pool.threads)
-  gauge('pool_running', 'Tasks running inside workers now.', x => x.pool.running)
+  gauge('pool_running', 'Events running inside workers now.', x => x.pool.running)
   counter('workers_replaced', 'Worker threads replaced after a timeout, memory limit or crash.', x => x.pool.workers_replaced)
-  counter('tasks_rerun', 'Tasks lost with a worker killed by another task (unstarted, or finished with the answer unread), run again.', x => x.pool.tasks_rerun)
+  counter('tasks_rerun', 'Events lost with a worker killed by another event (unstarted, or finished with the answer unread), run again.', x => x.pool.tasks_rerun)
+  counter('pool_tasks', 'Tasks handed to the worker threads; a task carries one event, or several quick ones.', x => x.pool.tasks_posted)
+  counter('pool_events', 'Events handed to the worker threads (pool_events / pool_tasks = events per task).', x => x.pool.events_posted)
   counter('retries', 'Handler attempts retried after a failure.', x => x.retries)
   counter('events_fetched', 'Records taken from fetch responses.', x => x.events_fetched)
   counter('duplicates_skipped', 'Redelivered events skipped because they were already in hand.', x => x.duplicates_skipped)
   gauge('publish_pending', 'Responses and dead letters waiting for the broker to acknowledge.', x => x.publish_pending)
   gauge('paused', '1 while partitions are paused by backpressure.', x => x.paused.paused ? 1 : 0)
   gauge('paused_partitions', 'Partitions paused by backpressure.', x => x.paused.partitions.length)
-  gauge('worker_wait_p99_ms', "p99 time tasks waited in the pool's queue, since start, ms.", x => x.worker_wait_ms.p99)
-  gauge('worker_run_p99_ms', 'p99 time tasks ran in a worker, since start, ms.', x => x.worker_run_ms.p99)
+  gauge('worker_wait_p99_ms', "p99 time events waited for a worker to start them, since start, ms.", x => x.worker_wait_ms.p99)
+  gauge('worker_run_p99_ms', 'p99 time events ran in a worker, since start, ms.', x => x.worker_run_ms.p99)
   new client.Gauge({
     name: 'intelligence_consumer_partition_lag', help: 'High watermark minus committed offset, per assigned partition.',
     labelNames: ['topic', 'partition'], registers: [registry],
@@ -95,11 +97,11 @@ export function createPrometheusMetrics (consumer: IntelligenceKafkaConsumer): P
     }
   })
   const workerWait = new client.Histogram({
-    name: 'intelligence_consumer_worker_wait_seconds', help: "Time a task waited in the pool's queue before a worker started it.",
+    name: 'intelligence_consumer_worker_wait_seconds', help: "Time an event waited before a worker started it.",
     buckets: SECONDS_BUCKETS, registers: [registry]
   })
   const workerRun = new client.Histogram({
-    name: 'intelligence_consumer_worker_run_seconds', help: 'Time a task ran in a worker.',
+    name: 'intelligence_consumer_worker_run_seconds', help: 'Time an event ran in a worker.',
     buckets: SECONDS_BUCKETS, registers: [registry]
   })
 

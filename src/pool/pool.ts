@@ -1,29 +1,35 @@
 // The only file that imports piscina. A fixed pool of worker threads (no churn), with the gate as the
-// one backpressure: Piscina's queue is sized so that it can never reject what the gate lets through.
+// one backpressure: the pool holds only events that hold a gate slot, so nothing here grows unbounded.
 //
-// Timing: each task's worker writes its start time into a shared cell indexed by the task's gate slot.
-// That gives the main thread, without any message, (1) how long the task waited in Piscina's queue
-// and how long it ran, and (2) a deadline measured from when the task really started, not from when
-// it was queued: the watchdog aborts a task only after it has *run* past the deadline. Aborting a
-// CPU-bound task terminates its thread (it cannot observe the abort, piscina #156) and Piscina starts
-// a new one.
+// Events and tasks: run() takes one event; a Piscina task carries one or several (src/pool/batch-plan.ts
+// decides how many). A trip to a worker costs the main thread about 50 µs, so while events wait for
+// room at the workers and handlers are quick, several go in one task; slow events go one per task.
+//
+// Timing: a worker writes each event's start time into a shared cell indexed by its gate slot, and
+// negates it when the event ends. That gives the main thread, without any message, (1) how long each
+// event waited and how long it ran, and (2) a deadline measured from when the event really started,
+// not from when it was queued: the watchdog aborts a task only after one of its events has *run* past
+// the deadline. Aborting a CPU-bound task terminates its thread (it cannot observe the abort, piscina
+// #156) and Piscina starts a new one.
 //
 // Each worker holds up to two tasks: the one it runs and the next one, already posted. A worker that
 // finishes a task starts the next without waiting for the main thread, which may be busy decoding a
-// fetch response or encoding responses; without this, every task ends with the worker idle until the
-// main thread gets round to handing it another. When a worker dies (deadline, memory limit, exit), the
-// other task it held dies with it: unstarted behind the culprit, or finished just before it with its
-// answer still unread (piscina #934: aborting a task terminates whatever shares its thread). Its
-// start-time cell tells it from the culprit, and it is simply run again.
+// fetch response or encoding responses. When a worker dies (deadline, memory limit, exit), every
+// event it held dies with it: those of its task that ran before or were to run after the culprit, and
+// those of the other task it held (piscina #934: aborting a task terminates whatever shares its
+// thread). Their start-time cells tell them from the culprit, the only event started and not ended,
+// and they simply run again, alone.
 
 import { fileURLToPath } from 'node:url'
 import { dirname, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { Piscina } from 'piscina'
 import { createError, type ErrorCode, IntelligenceError } from '../errors.js'
+import { Deque } from '../util/deque.js'
+import { batchCap, DEFAULT_BATCH_LIMITS, RunTimeAverage, type BatchLimits } from './batch-plan.js'
 import {
   COUNTER_PEAK_RUNNING, COUNTERS_LENGTH,
-  type RouteSpec, type TaskInput, type TaskOutput, type WorkerSetup
+  type RouteSpec, type TaskBatch, type TaskInput, type TaskOutput, type WorkerSetup
 } from './task.js'
 
 export interface PoolOptions {
@@ -34,6 +40,8 @@ export interface PoolOptions {
   readonly source: WorkerSetup['source']
   readonly resourceLimits: { maxOldGenerationSizeMb: number, maxYoungGenerationSizeMb?: number, stackSizeMb: number }
   readonly taskTimeoutMs: number
+  /** How events are grouped into tasks (src/pool/batch-plan.ts); maxEvents 1 = one event per task. */
+  readonly batch?: Partial<BatchLimits>
   /** Worker entry; defaults to the compiled workers/worker.js. */
   readonly filename?: string
   readonly onError?: (err: Error) => void
@@ -81,36 +89,99 @@ const prefetchingBalancer: Balancer = (_task, workers) => {
   return candidate
 }
 
-/** Runs of a task that keeps dying innocent (see run()) before it is reported as a crash. */
+/** Runs of an event that keeps dying innocent (see #settle) before it is reported as a crash. */
 const MAX_INNOCENT_RERUNS = 3
+
+type Result = { output: TaskOutput, timing: TaskTiming }
+
+/** What the worker receives: a lone value already on shared memory goes as it is, else values are
+ * copied back to back into one shared buffer (one allocation and one object to clone per task). */
+function message (entries: readonly Entry[]): TaskBatch {
+  const events = entries.map(({ task: { slot, topic, partition, offset, attempt } }) => ({ slot, topic, partition, offset, attempt }))
+  const only = entries.length === 1 ? (entries[0] as Entry).task.value : undefined
+  if (only !== undefined && only.buffer instanceof SharedArrayBuffer) return { events, values: only, ends: [only.byteLength] }
+  const ends: number[] = []
+  let total = 0
+  for (const e of entries) ends.push(total += e.task.value.byteLength)
+  const values = new Uint8Array(new SharedArrayBuffer(total))
+  for (const [i, e] of entries.entries()) values.set(e.task.value, (ends[i] as number) - e.task.value.byteLength)
+  return { events, values, ends }
+}
+
+/** The output of the event that was running when its thread died: its deadline, memory, or a crash. */
+function classify (err: unknown, signal: AbortSignal | undefined): TaskOutput & { kind: 'failed' } {
+  const e = err as NodeJS.ErrnoException
+  if (signal?.aborted === true) {
+    const reason: unknown = signal.reason
+    const code: ErrorCode = reason instanceof IntelligenceError ? reason.code : 'IC_WORKER_CRASH'
+    return { kind: 'failed', code, message: reason instanceof Error ? reason.message : String(reason) }
+  }
+  if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return { kind: 'failed', code: 'IC_WORKER_RESOURCE_LIMIT', message: createError('IC_WORKER_RESOURCE_LIMIT', e.message).message }
+  }
+  return { kind: 'failed', code: 'IC_WORKER_CRASH', message: createError('IC_WORKER_CRASH', e?.message ?? String(err)).message }
+}
+
+/** An event handed to run(), until it is answered. */
+interface Entry {
+  readonly task: TaskInput
+  readonly queuedAt: number
+  /** Times it was lost with a thread another event killed and queued again. */
+  reruns: number
+  readonly resolve: (r: Result) => void
+}
+
+/** A Piscina task in flight: its events, in the order the worker runs them. */
+interface Posted {
+  readonly entries: readonly Entry[]
+  readonly controller: AbortController
+}
 
 export class WorkerPool {
   readonly threads: number
-  readonly #pool: Piscina<TaskInput, TaskOutput>
+  readonly #pool: Piscina<TaskBatch, TaskOutput[]>
   readonly #startTimes: Float64Array
+  readonly #runTimes: Float64Array
   readonly #counters: Int32Array
   readonly #timeoutMs: number
-  readonly #running = new Map<number, AbortController>()
+  readonly #limits: BatchLimits
+  /** Tasks the workers hold at most: each runs one and holds the next. */
+  readonly #capacity: number
+  /** Events not yet posted, in arrival order; innocents to run again go first, alone. */
+  readonly #waiting = new Deque<Entry>()
+  readonly #again = new Deque<Entry>()
+  /** The posted task of each slot whose event is at a worker (the deadline watchdog reads it). */
+  readonly #bySlot = new Map<number, Posted>()
   readonly #watchdog: NodeJS.Timeout
+  #posted = 0
+  #flushQueued = false
+  #closed = false
+  readonly #runTime = new RunTimeAverage()
   #replaced = 0
   #rerun = 0
+  #tasks = 0
+  #events = 0
 
   constructor (options: PoolOptions) {
     this.threads = options.threads
     this.#timeoutMs = options.taskTimeoutMs
+    this.#limits = { ...DEFAULT_BATCH_LIMITS, ...options.batch }
+    this.#capacity = options.threads * TASKS_PER_WORKER
     const startTimes = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT * options.slots)
     const counters = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * COUNTERS_LENGTH)
+    const runTimes = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT * options.slots)
     this.#startTimes = new Float64Array(startTimes)
+    this.#runTimes = new Float64Array(runTimes)
     this.#counters = new Int32Array(counters)
-    const workerData: WorkerSetup = { routes: options.routes, source: options.source, startTimes, counters }
-    this.#pool = new Piscina<TaskInput, TaskOutput>({
+    const workerData: WorkerSetup = { routes: options.routes, source: options.source, startTimes, runTimes, counters }
+    this.#pool = new Piscina<TaskBatch, TaskOutput[]>({
       filename: options.filename ?? defaultWorkerFile(),
       minThreads: options.threads,
       maxThreads: options.threads,
       // A fixed pool: idle workers stay (idleTimeout 0 would kill them at once).
       idleTimeout: 2 ** 31 - 1,
-      // The gate admits at most `slots` tasks; the margin covers aborted tasks, which Piscina accounts
-      // for outside its queue (#1029).
+      // This pool posts at most #capacity tasks; Piscina queues some only while it replaces a thread.
+      // The margin covers aborted tasks, which Piscina accounts for outside its queue (#1029).
       maxQueue: options.slots + options.threads,
       concurrentTasksPerWorker: TASKS_PER_WORKER,
       loadBalancer: prefetchingBalancer,
@@ -125,83 +196,142 @@ export class WorkerPool {
   }
 
   /**
-   * Runs one task. Never rejects: a task that does not return is reported as a `failed` output with
-   * the code of what happened (deadline, memory limit, worker death, or the caller's abort reason).
+   * Runs one event. Never rejects: an event that does not return is reported as a `failed` output
+   * with the code of what happened (deadline, memory limit, worker death, pool closed).
    */
-  async run (task: TaskInput, signal?: AbortSignal): Promise<{ output: TaskOutput, timing: TaskTiming }> {
-    const controller = new AbortController()
-    const onAbort = (): void => controller.abort(signal?.reason)
-    signal?.addEventListener('abort', onAbort, { once: true })
-    this.#startTimes[task.slot] = 0
-    this.#running.set(task.slot, controller)
-    const queuedAt = now()
-    let output: TaskOutput | undefined
-    try {
-      for (let reruns = 0; output === undefined; reruns++) {
-        try {
-          output = await this.#pool.run(task, { signal: controller.signal })
-        } catch (err) {
-          // The worker entry catches everything a handler throws, so a rejection means its thread died.
-          // Only a task that was running then (start cell > 0) is the culprit. Cell 0: it never started;
-          // cell < 0: it finished, but Piscina fails every task of a dead thread whose answer the main
-          // thread had not read yet. Both are innocent and run again (handlers are pure: same answer).
-          const innocent = (this.#startTimes[task.slot] as number) <= 0 && !controller.signal.aborted
-          if (innocent && reruns < MAX_INNOCENT_RERUNS) {
-            this.#startTimes[task.slot] = 0
-            this.#rerun++
-            continue
-          }
-          output = this.#classify(err, controller.signal)
-          this.#replaced++
-        }
+  run (task: TaskInput): Promise<Result> {
+    return new Promise<Result>(resolve => {
+      const entry: Entry = { task, queuedAt: now(), reruns: 0, resolve }
+      if (this.#closed) {
+        this.#answer(entry, this.#closedOutput())
+        return
       }
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
-      this.#running.delete(task.slot)
+      this.#startTimes[task.slot] = 0
+      this.#waiting.push(entry)
+      // Once per turn: the events handed over in one go (a pump of the gate) are planned together.
+      if (!this.#flushQueued) {
+        this.#flushQueued = true
+        queueMicrotask(() => {
+          this.#flushQueued = false
+          this.#flush()
+        })
+      }
+    })
+  }
+
+  /** Posts tasks while the workers have room. */
+  #flush (): void {
+    while (this.#posted < this.#capacity && !this.#closed) {
+      const entries = this.#take()
+      if (entries === undefined) return
+      this.#post(entries)
     }
-    const started = Math.abs(this.#startTimes[task.slot] as number)
-    const ended = now()
-    this.#startTimes[task.slot] = 0
-    const timing = started > 0
-      ? { waitMs: Math.max(0, started - queuedAt), runMs: Math.max(0, ended - started) }
+  }
+
+  /** The events of the next task: an innocent to run again alone, else a batch from the head. */
+  #take (): Entry[] | undefined {
+    const again = this.#again.shift()
+    if (again !== undefined) return [again]
+    const head = this.#waiting.shift()
+    if (head === undefined) return undefined
+    const batch = [head]
+    if (!this.#batchable(head)) return batch
+    const cap = batchCap(this.#waiting.length + 1, this.#capacity - this.#posted, this.#runTime.value, this.#limits)
+    let bytes = head.task.value.byteLength
+    for (let next = this.#waiting.peek(); next !== undefined && batch.length < cap; next = this.#waiting.peek()) {
+      if (!this.#batchable(next) || bytes + next.task.value.byteLength > this.#limits.maxBytes) break
+      bytes += next.task.value.byteLength
+      batch.push(this.#waiting.shift() as Entry)
+    }
+    return batch
+  }
+
+  /** A retried event (it failed once) runs alone: if it kills its thread again, it takes no one with it. */
+  #batchable (e: Entry): boolean {
+    return e.task.attempt <= 1 && e.task.value.byteLength <= this.#limits.maxBytes
+  }
+
+  #post (entries: Entry[]): void {
+    const posted: Posted = { entries, controller: new AbortController() }
+    for (const e of entries) {
+      this.#startTimes[e.task.slot] = 0
+      this.#runTimes[e.task.slot] = 0
+      this.#bySlot.set(e.task.slot, posted)
+    }
+    this.#posted++
+    this.#tasks++
+    this.#events += entries.length
+    this.#pool.run(message(entries), { signal: posted.controller.signal }).then(
+      outputs => this.#settle(posted, outputs, undefined),
+      (err: unknown) => this.#settle(posted, undefined, err)
+    )
+  }
+
+  #settle (posted: Posted, outputs: TaskOutput[] | undefined, err: unknown): void {
+    this.#posted--
+    for (const e of posted.entries) if (this.#bySlot.get(e.task.slot) === posted) this.#bySlot.delete(e.task.slot)
+    for (const [i, e] of posted.entries.entries()) {
+      const output = outputs?.[i]
+      if (output !== undefined) {
+        this.#answer(e, output)
+        continue
+      }
+      // The worker entry catches everything a handler throws, so a rejection means the thread died
+      // (or the pool closed). Only the event running then (start cell > 0) is the culprit. Cell 0: it
+      // never started; cell < 0: it finished, but its answer went down with the task. Both are
+      // innocent and run again, alone (handlers are pure: same answer).
+      const innocent = (this.#startTimes[e.task.slot] as number) <= 0
+      if (innocent && e.reruns < MAX_INNOCENT_RERUNS && !this.#closed) {
+        e.reruns++
+        this.#rerun++
+        this.#again.push(e)
+        continue
+      }
+      if (!this.#closed) this.#replaced++
+      this.#answer(e, this.#closed ? this.#closedOutput() : classify(err, innocent ? undefined : posted.controller.signal))
+    }
+    this.#flush()
+  }
+
+  #answer (e: Entry, output: TaskOutput): void {
+    const cell = this.#startTimes[e.task.slot] as number
+    this.#startTimes[e.task.slot] = 0
+    // Ended (cell < 0): the run time the worker measured. Killed while running: until now.
+    const runMs = cell < 0 ? this.#runTimes[e.task.slot] as number : now() - cell
+    const timing = cell !== 0
+      ? { waitMs: Math.max(0, Math.abs(cell) - e.queuedAt), runMs: Math.max(0, runMs) }
       : { waitMs: Number.NaN, runMs: Number.NaN }
-    return { output, timing }
+    this.#runTime.record(timing.runMs)
+    e.resolve({ output, timing })
+  }
+
+  #closedOutput (): TaskOutput & { kind: 'failed' } {
+    return { kind: 'failed', code: 'IC_WORKER_CRASH', message: createError('IC_WORKER_CRASH', 'the pool closed before the event ran').message }
   }
 
   #enforceDeadlines (): void {
     const t = now()
-    for (const [slot, controller] of this.#running) {
+    for (const [slot, posted] of this.#bySlot) {
       const started = this.#startTimes[slot] as number
-      if (started > 0 && t - started > this.#timeoutMs && !controller.signal.aborted) {
-        controller.abort(createError('IC_HANDLER_TIMEOUT', this.#timeoutMs))
+      if (started > 0 && t - started > this.#timeoutMs && !posted.controller.signal.aborted) {
+        posted.controller.abort(createError('IC_HANDLER_TIMEOUT', this.#timeoutMs))
       }
     }
   }
 
-  #classify (err: unknown, signal: AbortSignal): TaskOutput & { kind: 'failed' } {
-    const e = err as NodeJS.ErrnoException
-    if (signal.aborted) {
-      const reason = signal.reason
-      const code: ErrorCode = reason instanceof IntelligenceError ? reason.code : 'IC_WORKER_CRASH'
-      return { kind: 'failed', code, message: reason instanceof Error ? reason.message : String(reason) }
-    }
-    if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      return { kind: 'failed', code: 'IC_WORKER_RESOURCE_LIMIT', message: createError('IC_WORKER_RESOURCE_LIMIT', e.message).message }
-    }
-    return { kind: 'failed', code: 'IC_WORKER_CRASH', message: createError('IC_WORKER_CRASH', e?.message ?? String(err)).message }
-  }
-
-  stats (): { threads: number, queueSize: number, utilization: number, running: number, peakRunning: number, workersReplaced: number, tasksRerun: number } {
+  stats (): { threads: number, queueSize: number, utilization: number, running: number, peakRunning: number, workersReplaced: number, tasksRerun: number, tasksPosted: number, eventsPosted: number } {
     let running = 0
     for (const v of this.#startTimes) if (v > 0) running++
     return {
       threads: this.#pool.threads.length,
-      queueSize: this.#pool.queueSize,
+      queueSize: this.#waiting.length + this.#again.length + this.#pool.queueSize,
       utilization: this.#pool.utilization,
       running,
       peakRunning: Atomics.load(this.#counters, COUNTER_PEAK_RUNNING),
       workersReplaced: this.#replaced,
-      tasksRerun: this.#rerun
+      tasksRerun: this.#rerun,
+      tasksPosted: this.#tasks,
+      eventsPosted: this.#events
     }
   }
 
@@ -212,14 +342,19 @@ export class WorkerPool {
    */
   async ready (): Promise<void> {
     try {
-      await Promise.all(Array.from({ length: this.threads }, async () => this.#pool.run(undefined as unknown as TaskInput, { name: 'ping' })))
+      await Promise.all(Array.from({ length: this.threads }, async () => this.#pool.run(undefined as unknown as TaskBatch, { name: 'ping' })))
     } catch (err) {
       throw new Error(`worker threads failed to start: ${(err as Error).message}`, { cause: err })
     }
   }
 
+  /** Stops the workers; events not answered yet are answered as failed (the caller's drain is over). */
   async close (): Promise<void> {
+    this.#closed = true
     clearInterval(this.#watchdog)
+    for (const queue of [this.#again, this.#waiting]) {
+      for (let e = queue.shift(); e !== undefined; e = queue.shift()) this.#answer(e, this.#closedOutput())
+    }
     await this.#pool.destroy()
   }
 }

@@ -22,6 +22,9 @@ export interface WorkerSetup {
   /** Float64Array over it, one cell per gate slot: when the task holding the slot started in a worker
    * (performance.timeOrigin + performance.now(), ms), negated once it ended, 0 when idle. */
   readonly startTimes: SharedArrayBuffer
+  /** Float64Array over it, one cell per gate slot: how long the slot's event ran, ms, written by the
+   * worker when it ends (the main thread may read the answer much later). */
+  readonly runTimes: SharedArrayBuffer
   /** Int32Array over it: [PEAK_RUNNING] the most tasks ever seen running in workers at once. */
   readonly counters: SharedArrayBuffer
 }
@@ -29,16 +32,26 @@ export interface WorkerSetup {
 export const COUNTER_PEAK_RUNNING = 0
 export const COUNTERS_LENGTH = 4
 
+/** One event handed to the pool (WorkerPool.run). */
 export interface TaskInput {
   /** The gate slot this event holds; indexes `startTimes`. */
   readonly slot: number
   readonly topic: string
   readonly partition: number
   readonly offset: string
-  /** The message value. Backed by a SharedArrayBuffer: neither cloned nor transferred, and still
-   * readable on the main thread (for the dead-letter record) if the worker dies mid-task. */
+  /** The message value. On a SharedArrayBuffer it reaches a worker that runs it alone without a
+   * copy; otherwise (and whenever it shares a task) it is copied into the task's shared buffer. The
+   * main thread keeps it either way, for the dead-letter record if the worker dies mid-task. */
   readonly value: Uint8Array
   readonly attempt: number
+}
+
+/** What a worker receives per Piscina task: events run one after the other, in order. */
+export interface TaskBatch {
+  readonly events: ReadonlyArray<Omit<TaskInput, 'value'>>
+  /** Every event's value back to back, on shared memory: event i is `values[ends[i-1] ?? 0, ends[i])`. */
+  readonly values: Uint8Array
+  readonly ends: readonly number[]
 }
 
 export type TaskOutput =

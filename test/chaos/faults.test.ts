@@ -38,32 +38,38 @@ async function runToEnd (t: Test, h: History, c: IntelligenceKafkaConsumer, n: n
   return { m, o: await h.outcome() }
 }
 
-t.test('handler faults at 1%: each dead-lettered with its error_type, the rest answered, no slot leaks', async t => {
-  const h = new History(brokers, 'faults')
-  await h.createTopics(3)
-  const n = scaled(800)
-  const faults = ['fail', 'hang', 'oom', 'exit'] as const
-  const expected: Record<typeof faults[number], string> = { fail: 'handler_error', hang: 'timeout_error', oom: 'resource_limit_error', exit: 'worker_crash' }
-  const faultOf = new Map<number, typeof faults[number]>()
-  for (let i = 50; i < n; i += 100) faultOf.set(i, faults[faultOf.size % faults.length] as typeof faults[number])
-  const faultIds = new Map<string, typeof faults[number]>()
-  await h.produce(n, (id, i) => {
-    const f = faultOf.get(i)
-    if (f !== undefined) faultIds.set(id, f)
-    const payload = f === undefined ? { cpu_ms: 2 } : f === 'hang' ? { cpu_ms: 60_000 } : { [f]: true }
-    return requestFor(id, payload)
+// Twice: with 2 ms events, one per pool task; with quick events that share tasks, where each fault
+// also takes down the events of its task and of the task queued behind it, which must run again.
+for (const variant of [{ name: '2 ms events', cpuMs: 2, maxInFlight: 8 }, { name: 'quick events sharing tasks', cpuMs: 0, maxInFlight: 32 }]) {
+  t.test(`handler faults at 1%, ${variant.name}: each dead-lettered with its error_type, the rest answered, no slot leaks`, async t => {
+    const h = new History(brokers, 'faults')
+    await h.createTopics(3)
+    const n = scaled(800)
+    const faults = ['fail', 'hang', 'oom', 'exit'] as const
+    const expected: Record<typeof faults[number], string> = { fail: 'handler_error', hang: 'timeout_error', oom: 'resource_limit_error', exit: 'worker_crash' }
+    const faultOf = new Map<number, typeof faults[number]>()
+    for (let i = 50; i < n; i += 100) faultOf.set(i, faults[faultOf.size % faults.length] as typeof faults[number])
+    const faultIds = new Map<string, typeof faults[number]>()
+    await h.produce(n, (id, i) => {
+      const f = faultOf.get(i)
+      if (f !== undefined) faultIds.set(id, f)
+      const payload = f === undefined ? { cpu_ms: variant.cpuMs } : f === 'hang' ? { cpu_ms: 60_000 } : { [f]: true }
+      return requestFor(id, payload)
+    })
+    h.startOffsetWatch()
+    const { m, o } = await runToEnd(t, h, consumer(h, { maxInFlight: variant.maxInFlight }), n)
+    t.comment(summary('handler-faults', o, { faults: faultIds.size, workers_replaced: m.pool.workers_replaced, tasks_rerun: m.pool.tasks_rerun, events_per_task: (m.pool.events_posted / m.pool.tasks_posted).toFixed(1) }))
+    t.equal(o.lost, 0, 'none lost')
+    t.equal(o.deadLettered, faultIds.size, 'exactly the faulty events dead-lettered')
+    for (const [id, f] of faultIds) t.ok(o.errorTypes.get(expected[f])?.has(id), `${f} → ${expected[f]}`)
+    t.equal(o.answered, n - faultIds.size, 'every good event answered')
+    t.equal(o.duplicates, 0, 'nothing answered twice')
+    t.equal(m.current_in_flight, 0, 'no slot leaked')
+    t.equal(m.pool.workers_replaced, [...faultIds.values()].filter(f => f !== 'fail').length, 'one replacement per thread-killing fault')
+    if (variant.cpuMs === 0) t.ok(m.pool.events_posted > m.pool.tasks_posted, `quick events shared tasks (${m.pool.events_posted} events in ${m.pool.tasks_posted} tasks)`)
+    t.same(await h.stopOffsetWatch(), [], 'committed offsets never went backwards')
   })
-  h.startOffsetWatch()
-  const { m, o } = await runToEnd(t, h, consumer(h), n)
-  t.comment(summary('handler-faults', o, { faults: faultIds.size, workers_replaced: m.pool.workers_replaced }))
-  t.equal(o.lost, 0, 'none lost')
-  t.equal(o.deadLettered, faultIds.size, 'exactly the faulty events dead-lettered')
-  for (const [id, f] of faultIds) t.ok(o.errorTypes.get(expected[f])?.has(id), `${f} → ${expected[f]}`)
-  t.equal(o.answered, n - faultIds.size, 'every good event answered')
-  t.equal(m.current_in_flight, 0, 'no slot leaked')
-  t.equal(m.pool.workers_replaced, [...faultIds.values()].filter(f => f !== 'fail').length, 'one replacement per thread-killing fault')
-  t.same(await h.stopOffsetWatch(), [], 'committed offsets never went backwards')
-})
+}
 
 t.test('bad-input storm: 10% poison of every class, all dead-lettered with the right type, all good answered', async t => {
   const h = new History(brokers, 'storm')

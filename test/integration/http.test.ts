@@ -40,6 +40,8 @@ const OUR_METRICS = {
   intelligence_consumer_pool_threads: 'gauge',
   intelligence_consumer_workers_replaced_total: 'counter',
   intelligence_consumer_tasks_rerun_total: 'counter',
+  intelligence_consumer_pool_tasks_total: 'counter',
+  intelligence_consumer_pool_events_total: 'counter',
   intelligence_consumer_paused: 'gauge',
   intelligence_consumer_paused_partitions: 'gauge',
   intelligence_consumer_partition_lag: 'gauge',

@@ -13,7 +13,7 @@ function baseMetrics (): ConsumerMetrics {
     uptime_seconds: 0, last_event_timestamp: null, consumer_started_at: null, is_running: true, handlers_registered: 4,
     in_flight_bytes: 0, max_in_flight_bytes: 0, queue_depth: 0, queue_bytes: 0, error_responses: 0, retries: 0,
     duplicates_skipped: 0, events_fetched: 0, results_dropped: 0, dead_letters_by_type: {}, publish_pending: 0, ordering: 'key',
-    pool: { threads: 2, queue_size: 0, utilization: 0, running: 0, peak_running: 0, workers_replaced: 0, tasks_rerun: 0 },
+    pool: { threads: 2, queue_size: 0, utilization: 0, running: 0, peak_running: 0, workers_replaced: 0, tasks_rerun: 0, tasks_posted: 0, events_posted: 0 },
     worker_wait_ms: latency, worker_run_ms: latency,
     paused: { paused: false, reason: null, since: null, times: 0, partitions: [] },
     partitions: []
@@ -82,7 +82,7 @@ t.test('gauges and counters read getMetrics() at scrape time, once per scrape', 
     current_in_flight: 3, max_in_flight_limit: 50, max_concurrent_events: 50, max_in_flight_reached: 12,
     total_backpressure_wait_time_ms: 600, backpressure_percentage: 24, avg_backpressure_wait_ms: 50,
     queue_depth: 9, retries: 4,
-    pool: { threads: 2, queue_size: 5, utilization: 0.75, running: 2, peak_running: 2, workers_replaced: 1, tasks_rerun: 3 },
+    pool: { threads: 2, queue_size: 5, utilization: 0.75, running: 2, peak_running: 2, workers_replaced: 1, tasks_rerun: 3, tasks_posted: 40, events_posted: 400 },
     paused: { paused: true, reason: 'x', since: null, times: 2, partitions: ['a:0', 'a:1'] },
     partitions: [
       { topic: 'a', partition: 0, committed_offset: '40', high_watermark: '50', lag: 10, pending: 3 },
@@ -104,6 +104,8 @@ t.test('gauges and counters read getMetrics() at scrape time, once per scrape', 
   t.equal(x.get('intelligence_consumer_pool_utilization'), 0.75)
   t.equal(x.get('intelligence_consumer_workers_replaced_total'), 1)
   t.equal(x.get('intelligence_consumer_tasks_rerun_total'), 3)
+  t.equal(x.get('intelligence_consumer_pool_tasks_total'), 40)
+  t.equal(x.get('intelligence_consumer_pool_events_total'), 400)
   t.equal(x.get('intelligence_consumer_paused'), 1)
   t.equal(x.get('intelligence_consumer_paused_partitions'), 2)
   t.equal(x.get('intelligence_consumer_partition_lag{topic="a",partition="0"}'), 10)

@@ -86,3 +86,28 @@ t.test('a task queued behind one that kills its worker is run again, not reporte
   t.equal(p.stats().workersReplaced, 1, 'one worker replaced')
   t.equal(p.stats().tasksRerun, 1, 'one task run again')
 })
+
+t.test('quick events share tasks; a culprit among them fails alone and the others are answered', async t => {
+  // A generous work target per task: on a loaded machine even a no-op can be measured at a few
+  // hundred µs, and this test is about what happens inside a shared task, not about the target.
+  const p = new WorkerPool({
+    threads: 1, slots: 40, routes: [cpuRoute], source, resourceLimits: { maxOldGenerationSizeMb: 256, stackSizeMb: 4 }, taskTimeoutMs: 1500, batch: { targetMs: 100 }
+  })
+  t.teardown(() => p.close())
+  await p.ready()
+  // Learn the run time of a quick event first: until it is known, every event goes alone.
+  for (let i = 0; i < 60; i++) await p.run(task(0, 'cpu', { cpu_ms: 0 }))
+  const before = p.stats().tasksPosted
+  const quick = await Promise.all(Array.from({ length: 30 }, async (_, slot) => p.run(task(slot, 'cpu', { cpu_ms: 0 }))))
+  t.ok(quick.every(r => r.output.kind === 'reply'), 'every quick event answered')
+  const tasks = p.stats().tasksPosted - before
+  t.ok(tasks <= 5, `30 quick events handed over together went in ${tasks} tasks`)
+  // Handed over in one go, 12 quick events and, in their middle, one that runs past its deadline: it
+  // kills its thread, and with it the answers of those that ran before it in its task and of those
+  // waiting behind it.
+  const mixed = await Promise.all(Array.from({ length: 13 }, async (_, slot) => p.run(task(slot, 'cpu', { cpu_ms: slot === 6 ? 60_000 : 0 }))))
+  t.match(mixed[6]?.output, { kind: 'failed', code: 'IC_HANDLER_TIMEOUT' }, 'the culprit fails with its own cause')
+  t.same(mixed.filter((_, i) => i !== 6).map(r => r.output.kind), Array(12).fill('reply'), 'every other event answered')
+  t.equal(p.stats().workersReplaced, 1, 'one worker replaced')
+  t.ok(p.stats().tasksRerun >= 1, `the innocents ran again (${p.stats().tasksRerun})`)
+})
