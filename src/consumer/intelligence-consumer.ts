@@ -458,7 +458,7 @@ export class IntelligenceKafkaConsumer {
 
   #onCrash (err: Error, restart: boolean): void {
     if (restart) {
-      this.#log.warn({ err }, 'kafka consumer crashed; kafkajs restarts it')
+      this.#log.warn({ err }, 'kafka consumer crashed; it is restarted')
       return
     }
     if (this.#lostGroup) return

@@ -5,7 +5,8 @@
 // - autoCommit is off: commits are explicit {topic, partition, offset} of *finished* work (#2, #9).
 // - eachBatch hands the messages over and returns; it never waits on the pool (#3, #7).
 // - all-paused fetch loops sleep maxWaitTimeInMs, so it is kept low for resume to bite (#4).
-// - the CRASH event with restart=false is fatal and surfaced (#8).
+// - the CRASH event with restart=false is fatal and surfaced (#8), except for the errors that only
+//   mean "no broker answered" while the outage is within its budget: see restartsAfterCrash().
 
 import kafkajs, { type SASLOptions } from 'kafkajs'
 import type { Logger } from 'pino'
@@ -118,6 +119,24 @@ export function classifyKafkaError (err: unknown): IntelligenceError | undefined
   return undefined
 }
 
+/**
+ * kafkajs gives up for good on these although, during an outage, they only say that no broker
+ * answered: the coordinator lookup fails with KafkaJSGroupCoordinatorNotFound (non-retriable) when
+ * every broker refused the connection. Seen ending the service 20 s into an outage with a 45 s budget.
+ */
+const OUTAGE_ERRORS = new Set(['KafkaJSGroupCoordinatorNotFound', 'KafkaJSBrokerNotFound', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError'])
+
+/**
+ * Whether the consumer is restarted by us after kafkajs crashed without restarting it itself. kafkajs
+ * wraps the error that ended its retries (KafkaJSNonRetriableError, cause → cause → original), so the
+ * innermost cause decides.
+ */
+export function restartsAfterCrash (error: { name?: string, cause?: unknown }, kafkajsRestarts: boolean, silentMs: number, outageBudgetMs: number): boolean {
+  let original = error
+  for (let depth = 0; original.cause instanceof Error && depth < 10; depth++) original = original.cause
+  return !kafkajsRestarts && OUTAGE_ERRORS.has(original.name ?? '') && silentMs < outageBudgetMs
+}
+
 export class KafkaClient {
   readonly #kafka: InstanceType<typeof Kafka>
   readonly #logger: Logger
@@ -129,6 +148,9 @@ export class KafkaClient {
   #lastAnswer = Date.now()
   #watchdog: NodeJS.Timeout | undefined
   #probing = false
+  #runConfig: Parameters<KafkaConsumer['run']>[0] | undefined
+  #restartTimer: NodeJS.Timeout | undefined
+  #restarts = 0
   readonly #answered = (): void => { this.#lastAnswer = Date.now() }
 
   constructor (conn: KafkaConnection, logger: Logger) {
@@ -195,7 +217,16 @@ export class KafkaClient {
     consumer.on(consumer.events.REQUEST, this.#answered)
     consumer.on(consumer.events.GROUP_JOIN, e => events.onAssigned(e.payload.memberAssignment))
     consumer.on(consumer.events.REBALANCING, () => events.onRebalancing())
-    consumer.on(consumer.events.CRASH, e => events.onCrash(e.payload.error, e.payload.restart))
+    consumer.on(consumer.events.CRASH, e => {
+      const { error, restart } = e.payload
+      if (restartsAfterCrash(error, restart, Date.now() - this.#lastAnswer, opts.outageTimeoutMs)) {
+        events.onCrash(error, true)
+        this.#restartLater(consumer, opts.outageTimeoutMs)
+      } else {
+        events.onCrash(error, restart)
+      }
+    })
+    consumer.on(consumer.events.GROUP_JOIN, () => { this.#restarts = 0 })
     await consumer.connect()
     await consumer.subscribe({ topics: [...topics], fromBeginning: opts.fromBeginning })
     this.#consumer = consumer
@@ -226,6 +257,27 @@ export class KafkaClient {
     this.#watchdog.unref()
   }
 
+  /**
+   * Runs the crashed consumer again (kafkajs keeps its subscriptions; the next join re-applies the
+   * pipeline's pause state), with a backoff that doubles up to 5 s, until it runs or the outage
+   * budget is spent; past the budget the watchdog reports the outage.
+   */
+  #restartLater (consumer: KafkaConsumer, budgetMs: number): void {
+    if (this.#consumer !== consumer || this.#restartTimer !== undefined) return
+    const delay = Math.min(5000, 250 * 2 ** Math.min(this.#restarts++, 5))
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined
+      if (this.#consumer !== consumer || this.#runConfig === undefined) return
+      this.#logger.warn({ attempt: this.#restarts }, 'restarting the kafka consumer after an outage crash')
+      consumer.connect().then(async () => await consumer.run(this.#runConfig)).catch((err: Error) => {
+        if (Date.now() - this.#lastAnswer < budgetMs) {
+          this.#logger.warn({ err }, 'consumer restart failed; trying again')
+          this.#restartLater(consumer, budgetMs)
+        }
+      })
+    }, delay)
+  }
+
   /** One metadata round trip on a short-lived admin client without retries; an answer resets the clock. */
   async #probe (): Promise<void> {
     const admin = this.#kafka.admin({ retry: { retries: 0 } })
@@ -243,7 +295,7 @@ export class KafkaClient {
   /** Starts the fetch loop; `onBatch` must only enqueue and return (it is awaited by kafkajs). */
   async run (onBatch: (batch: FetchedBatch) => void): Promise<void> {
     const consumer = this.#requireConsumer()
-    await consumer.run({
+    this.#runConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
@@ -257,7 +309,8 @@ export class KafkaClient {
           isCurrent: () => isRunning() && !isStale()
         })
       }
-    })
+    }
+    await consumer.run(this.#runConfig)
   }
 
   /** Pauses fetching; throws while the group is re-initialising (callers re-apply on the next join). */
@@ -277,6 +330,8 @@ export class KafkaClient {
   async disconnectConsumer (): Promise<void> {
     clearInterval(this.#watchdog)
     this.#watchdog = undefined
+    clearTimeout(this.#restartTimer)
+    this.#restartTimer = undefined
     const consumer = this.#consumer
     this.#consumer = undefined
     if (consumer !== undefined) await consumer.disconnect()
