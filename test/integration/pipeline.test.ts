@@ -105,7 +105,11 @@ t.test('a flood stays bounded: partitions pause and resume, fetched-but-waiting 
   const sampler = setInterval(() => { maxQueue = Math.max(maxQueue, consumer.getMetrics().queue_depth) }, 2)
   t.teardown(() => { clearInterval(sampler); return consumer.stop() })
   await consumer.start()
-  await until(() => consumer.getMetrics().events_processed === n, 120_000, 'all processed')
+  await until(() => consumer.getMetrics().events_processed === n, 120_000, 'all processed').catch(err => {
+    // Seen once in a full CI run (not reproduced since): say where the events were.
+    t.comment(`metrics at the timeout: ${JSON.stringify(consumer.getMetrics())}`)
+    throw err
+  })
   clearInterval(sampler)
   const m = consumer.getMetrics()
   // What pause() cannot stop: the fetch response in hand, at most one per-partition fetch of each
