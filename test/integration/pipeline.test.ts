@@ -105,8 +105,9 @@ t.test('a flood stays bounded: partitions pause and resume, fetched-but-waiting 
   const sampler = setInterval(() => { maxQueue = Math.max(maxQueue, consumer.getMetrics().queue_depth) }, 2)
   t.teardown(() => { clearInterval(sampler); return consumer.stop() })
   await consumer.start()
-  await until(() => consumer.getMetrics().events_processed === n, 120_000, 'all processed').catch(err => {
-    // Seen once in a full CI run (not reproduced since): say where the events were.
+  // ~10 s alone; 11–44 s beside the rebalance chaos test (the broker busy with other groups' churn).
+  await until(() => consumer.getMetrics().events_processed === n, 240_000, 'all processed').catch(err => {
+    // A 120 s time-out was seen once in a full CI run (not reproduced since): say where the events were.
     t.comment(`metrics at the timeout: ${JSON.stringify(consumer.getMetrics())}`)
     throw err
   })
