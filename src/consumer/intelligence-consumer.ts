@@ -139,7 +139,7 @@ export class IntelligenceKafkaConsumer {
   readonly #o: Required<Pick<IntelligenceConsumerOptions,
     'groupId' | 'maxInFlight' | 'maxInFlightBytes' | 'ordering' | 'commitIntervalMs' | 'shutdownTimeoutMs' |
     'taskTimeoutMs' | 'maxPayloadBytes' | 'handlerRetries' | 'retryBackoffMs' | 'retryBackoffMaxMs' | 'threads' | 'dlqSuffix' |
-    'maxBatchEvents'>> & { readonly maxBatchBytes: number }
+    'maxBatchEvents'>>
   readonly #options: IntelligenceConsumerOptions
   readonly #log: Logger
   readonly #routes: readonly RouteSpec[]
@@ -201,8 +201,7 @@ export class IntelligenceKafkaConsumer {
       retryBackoffMaxMs: options.retryBackoffMaxMs ?? 5000,
       threads: options.threads || availableParallelism(),
       dlqSuffix: options.dlqSuffix ?? '.dlq',
-      maxBatchEvents: options.maxBatchEvents ?? DEFAULT_BATCH_LIMITS.maxEvents,
-      maxBatchBytes: DEFAULT_BATCH_LIMITS.maxBytes
+      maxBatchEvents: options.maxBatchEvents ?? DEFAULT_BATCH_LIMITS.maxEvents
     }
     this.#log = options.logger ?? pino({ level: 'silent' })
     this.#gate = new Gate({ maxInFlight, maxInFlightBytes: this.#o.maxInFlightBytes })
@@ -256,7 +255,7 @@ export class IntelligenceKafkaConsumer {
         stackSizeMb: o.workerStackSizeMb ?? 4
       },
       taskTimeoutMs: this.#o.taskTimeoutMs,
-      batch: { maxEvents: this.#o.maxBatchEvents, maxBytes: this.#o.maxBatchBytes },
+      batch: { maxEvents: this.#o.maxBatchEvents },
       ...(o.workerFile !== undefined ? { filename: o.workerFile } : {}),
       onError: err => this.#log.error({ err }, 'worker pool error')
     })
@@ -386,7 +385,7 @@ export class IntelligenceKafkaConsumer {
       // #10). The main thread keeps the copy for the dead-letter record if the worker dies. A value
       // too large to share a pool task runs alone: it goes to shared memory, which the worker reads
       // without another copy; smaller ones are copied into their task's shared buffer anyway.
-      const value = size > this.#o.maxBatchBytes ? new Uint8Array(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size)
+      const value = size > DEFAULT_BATCH_LIMITS.maxBytes ? new Uint8Array(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size)
       if (m.value !== null) value.set(m.value)
       const event: PipelineEvent = {
         topic: batch.topic,

@@ -215,7 +215,10 @@ export class KafkaClient {
       }
     })
     consumer.on(consumer.events.REQUEST, this.#answered)
-    consumer.on(consumer.events.GROUP_JOIN, e => events.onAssigned(e.payload.memberAssignment))
+    consumer.on(consumer.events.GROUP_JOIN, e => {
+      this.#restarts = 0
+      events.onAssigned(e.payload.memberAssignment)
+    })
     consumer.on(consumer.events.REBALANCING, () => events.onRebalancing())
     consumer.on(consumer.events.CRASH, e => {
       const { error, restart } = e.payload
@@ -226,7 +229,6 @@ export class KafkaClient {
         events.onCrash(error, restart)
       }
     })
-    consumer.on(consumer.events.GROUP_JOIN, () => { this.#restarts = 0 })
     await consumer.connect()
     await consumer.subscribe({ topics: [...topics], fromBeginning: opts.fromBeginning })
     this.#consumer = consumer

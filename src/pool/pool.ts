@@ -71,8 +71,8 @@ type BalancerWorker = Parameters<Balancer>[1][number]
 /**
  * Piscina's own balancer never gives a second task to a worker running an abortable one, and every
  * task here is abortable (deadlines): it would leave no task queued at any worker. This one hands a
- * task to an idle worker first, else to the least busy one below TASKS_PER_WORKER; the innocent task
- * behind an aborted one is run again by run().
+ * task to an idle worker first, else to the least busy one below TASKS_PER_WORKER; the innocent events
+ * behind an aborted one are run again by #settle().
  */
 const prefetchingBalancer: Balancer = (_task, workers) => {
   let candidate: BalancerWorker | null = null
@@ -297,10 +297,9 @@ export class WorkerPool {
     const cell = this.#startTimes[e.task.slot] as number
     this.#startTimes[e.task.slot] = 0
     // Ended (cell < 0): the run time the worker measured. Killed while running: until now.
-    const runMs = cell < 0 ? this.#runTimes[e.task.slot] as number : now() - cell
-    const timing = cell !== 0
-      ? { waitMs: Math.max(0, Math.abs(cell) - e.queuedAt), runMs: Math.max(0, runMs) }
-      : { waitMs: Number.NaN, runMs: Number.NaN }
+    const timing = cell === 0
+      ? { waitMs: Number.NaN, runMs: Number.NaN }
+      : { waitMs: Math.max(0, Math.abs(cell) - e.queuedAt), runMs: Math.max(0, cell < 0 ? this.#runTimes[e.task.slot] as number : now() - cell) }
     this.#runTime.record(timing.runMs)
     e.resolve({ output, timing })
   }

@@ -19,13 +19,13 @@ export interface RouteSpec {
 export interface WorkerSetup {
   readonly routes: readonly RouteSpec[]
   readonly source: { readonly service: string, readonly instance: string, readonly version: string }
-  /** Float64Array over it, one cell per gate slot: when the task holding the slot started in a worker
+  /** Float64Array over it, one cell per gate slot: when the event holding the slot started in a worker
    * (performance.timeOrigin + performance.now(), ms), negated once it ended, 0 when idle. */
   readonly startTimes: SharedArrayBuffer
   /** Float64Array over it, one cell per gate slot: how long the slot's event ran, ms, written by the
    * worker when it ends (the main thread may read the answer much later). */
   readonly runTimes: SharedArrayBuffer
-  /** Int32Array over it: [PEAK_RUNNING] the most tasks ever seen running in workers at once. */
+  /** Int32Array over it: [PEAK_RUNNING] the most events ever seen running in workers at once. */
   readonly counters: SharedArrayBuffer
 }
 
