@@ -36,9 +36,13 @@ export async function deleteTopics (topics: string[]): Promise<void> {
 
 export interface Produced { key: string | null, value: string | Buffer | null, partition?: number }
 
-/** Produces in sends of `chunk` messages: each send becomes one record batch per partition. */
+/**
+ * Produces in sends of `chunk` messages: each send becomes one record batch per partition. Idempotent:
+ * a plain producer's retry after a slow answer on a loaded machine wrote 4 records twice, and a test
+ * that waits for exactly n events processed then waited for ever.
+ */
 export async function produce (topic: string, messages: Produced[], chunk = 500): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false })
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
   try {
     for (let i = 0; i < messages.length; i += chunk) {
