@@ -36,7 +36,11 @@ of each and the ratios (a)/(b), (a)/(c), (a)/(a1), (a)/(d).
   --events-validate N   backlog of the validate workload (default 1000; quick 150)
   --events-noop N       backlog of the no-op workload (default 20000; quick 3000)
   --mix small=80,medium=18,large=2   validate size mix (see bench:size --help)
-  --max-in-flight N     max_in_flight of (a) and tasks in flight of (c) (default 64)
+  --max-in-flight N     max_in_flight of (a) and tasks in flight of (c), one value for every workload,
+                        or per workload: cpu5=64,validate=64,noop=512 (the default). A quick event
+                        holds its slot mostly while its response is sent and acknowledged, so the
+                        no-op needs many more slots to keep the cores busy (Little's law; measured
+                        with bench:size --workload cpu --cpu-ms 0; see README, Sizing max_in_flight)
   --threads N           worker threads of (a) and (c) (default: os.availableParallelism() = ${availableParallelism()})
   --partitions N        partitions of each request topic (default 3)
   --ordering key|partition|unordered   ordering of (a) (default key)
@@ -53,7 +57,8 @@ const args = parseOptions(HELP, ['workloads', 'rounds', 'events-cpu5', 'events-v
 const quick = args.quick === true
 const cores = availableParallelism()
 const rounds = positiveInt('rounds', args.rounds, quick ? 1 : 3)
-const maxInFlight = positiveInt('max-in-flight', args['max-in-flight'], 64)
+type WorkloadName = 'cpu5' | 'validate' | 'noop'
+const maxInFlight = parseCli(() => maxInFlightPerWorkload(args['max-in-flight']))
 const threads = positiveInt('threads', args.threads, 0, 0)
 const partitions = positiveInt('partitions', args.partitions, 3)
 const warmup = Number(args.warmup ?? 0.05)
@@ -61,7 +66,6 @@ if (!(warmup >= 0 && warmup < 0.5)) fail('--warmup must be in [0, 0.5)')
 const seed = positiveInt('seed', args.seed, 1, 0)
 const timeoutMs = positiveInt('timeout-s', args['timeout-s'], 600) * 1000
 
-type WorkloadName = 'cpu5' | 'validate' | 'noop'
 /** What is run: a scenario kind, or 'service1', the service with a pool of one thread. */
 type Variant = ScenarioKind | 'service1'
 interface Case { readonly name: WorkloadName, readonly workload: Workload, readonly events: number, readonly kinds: readonly Variant[] }
@@ -69,6 +73,23 @@ const ALL: Record<WorkloadName, () => Case> = {
   cpu5: () => ({ name: 'cpu5', workload: { kind: 'cpu', cpuMs: 5, payloadBytes: 0 }, events: positiveInt('events-cpu5', args['events-cpu5'], quick ? 300 : 2000, 20), kinds: ['service', 'inline', 'pool'] }),
   validate: () => ({ name: 'validate', workload: { kind: 'validate', mix: parseCli(() => parseMix(args.mix ?? 'small=80,medium=18,large=2')), payloadBytes: 0 }, events: positiveInt('events-validate', args['events-validate'], quick ? 150 : 1000, 20), kinds: ['service', 'service1', 'inline', 'pool'] }),
   noop: () => ({ name: 'noop', workload: { kind: 'cpu', cpuMs: 0, payloadBytes: 0 }, events: positiveInt('events-noop', args['events-noop'], quick ? 3000 : 20_000, 20), kinds: ['service', 'inline', 'pool', 'bare'] })
+}
+/** `N` for every workload, or `workload=N,...` over the defaults. */
+function maxInFlightPerWorkload (text: string | undefined): Record<WorkloadName, number> {
+  const out: Record<WorkloadName, number> = { cpu5: 64, validate: 64, noop: 512 }
+  if (text === undefined) return out
+  if (/^\d+$/.test(text.trim())) {
+    const n = positiveInt('max-in-flight', text, 64)
+    return { cpu5: n, validate: n, noop: n }
+  }
+  for (const part of text.split(',')) {
+    const [name, value] = part.split('=').map(x => x.trim())
+    if (name === undefined || !(name in out) || value === undefined || !/^\d+$/.test(value) || Number(value) < 1) {
+      throw new Error(`--max-in-flight: expected N or cpu5=N,validate=N,noop=N, got "${part}"`)
+    }
+    out[name as WorkloadName] = Number(value)
+  }
+  return out
 }
 const names = (args.workloads ?? 'cpu5,validate,noop').split(',').map(s => s.trim()).filter(Boolean)
 for (const n of names) if (!(n in ALL)) fail(`--workloads: unknown workload "${n}" (cpu5, validate, noop)`)
@@ -82,6 +103,10 @@ interface Figures {
   readonly coresBusy: number
 }
 
+function describeMaxInFlight (): string {
+  return cases.map(c => `${c.name} ${maxInFlight[c.name]}`).join(', ')
+}
+
 const kafka = new BenchKafka(brokersFrom(args.brokers))
 const progress = new Progress()
 
@@ -90,7 +115,7 @@ const env = environment()
 await withCleanup(kafka, async () => {
   const id = runId()
   const results: Record<string, Partial<Record<Variant, Figures>>> = {}
-  progress.log(`bench:compare  ${cores} cores (os.availableParallelism()), ${threads || cores} worker threads, max_in_flight ${maxInFlight}, ${rounds} round(s)`)
+  progress.log(`bench:compare  ${cores} cores (os.availableParallelism()), ${threads || cores} worker threads, max_in_flight ${describeMaxInFlight()}, ${rounds} round(s)`)
   for (const c of cases) {
     const topic = `bench-${id}-cmp-${c.name}-req`
     const responseTopic = `bench-${id}-cmp-${c.name}-resp`
@@ -117,7 +142,7 @@ await withCleanup(kafka, async () => {
           seed,
           target: c.events,
           warmupFraction: warmup,
-          maxInFlight,
+          maxInFlight: maxInFlight[c.name],
           maxInFlightBytes: 0,
           threads: variant === 'service1' ? 1 : threads,
           ordering: ordering(args.ordering),
@@ -143,10 +168,10 @@ await withCleanup(kafka, async () => {
   const tp = (w: string, k: Variant): number => results[w]?.[k]?.throughput ?? Number.NaN
   const goals: Array<{ workload: string, ratio: string, value: number, goal: number, met: boolean | null }> = []
   const goal = (workload: string, name: string, value: number, target: number): void => {
-    goals.push({ workload, ratio: name, value, goal: target, met: Number.isFinite(value) ? value >= target : null })
+    goals.push({ workload, ratio: name, value, goal: target, met: Number.isFinite(value) && Number.isFinite(target) ? value >= target : null })
   }
   console.log()
-  console.log(`cores: ${cores} (os.availableParallelism()); worker threads: ${threads || cores}; max_in_flight ${maxInFlight}; median of ${rounds} round(s), events/s`)
+  console.log(`cores: ${cores} (os.availableParallelism()); worker threads: ${threads || cores}; max_in_flight ${describeMaxInFlight()}; median of ${rounds} round(s), events/s`)
   console.log()
   console.log(formatTable(
     ['workload', '(a) service', '(a1) 1 thread', '(b) inline', '(c) pool', '(d) bare', '(a)/(a1)', '(a)/(b)', '(a)/(c)', '(a)/(d)'],

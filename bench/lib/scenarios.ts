@@ -71,6 +71,8 @@ export interface ScenarioResult {
     readonly worker_wait_p50_ms: number
     readonly worker_wait_p99_ms: number
     readonly worker_run_p50_ms: number
+    /** Events per Piscina task: quick events share tasks while they wait for a worker. */
+    readonly events_per_task: number
     readonly events_failed: number
     readonly error_responses: number
     readonly queue_depth_at_end: number
@@ -172,6 +174,7 @@ const RUNNERS: Record<ScenarioKind, Runner> = {
         worker_wait_p50_ms: m.worker_wait_ms.p50,
         worker_wait_p99_ms: m.worker_wait_ms.p99,
         worker_run_p50_ms: m.worker_run_ms.p50,
+        events_per_task: m.pool.tasks_posted === 0 ? 0 : m.pool.events_posted / m.pool.tasks_posted,
         events_failed: m.events_failed,
         error_responses: m.error_responses,
         queue_depth_at_end: m.queue_depth,

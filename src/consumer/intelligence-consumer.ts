@@ -69,7 +69,7 @@ export interface IntelligenceConsumerOptions {
   readonly workerMaxOldGenerationMb?: number
   readonly workerMaxYoungGenerationMb?: number
   readonly workerStackSizeMb?: number
-  /** Most events per pool task while events wait for a worker and handlers are quick (default 32);
+  /** Most events per pool task while events wait for a worker and handlers are quick (default 128);
    * 1 = one event per task. Each event keeps its own slot, deadline and outcome. */
   readonly maxBatchEvents?: number
   /** Routes to handlers; default: the four code-analysis handlers on the contract's topics. */

@@ -1,0 +1,39 @@
+// Runs a compiled bench tool (npm test builds first) in quick mode against the test broker, as a user
+// would: a child process with the tool's own arguments, its JSON and SVG written to a temporary folder.
+
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { brokers } from './kafka.js'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+
+export interface BenchRun {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  /** The JSON the tool wrote, parsed. */
+  readonly json: unknown
+  /** Names of the files it wrote. */
+  readonly files: readonly string[]
+  readonly dir: string
+}
+
+export async function runBenchTool (tool: 'size' | 'compare' | 'flood', args: readonly string[] = []): Promise<BenchRun> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${tool}-`))
+  // Without tap's NODE_OPTIONS: the tools are not what the coverage figures measure.
+  const env = { ...process.env, NODE_OPTIONS: '' }
+  const child = spawn(process.execPath, [join(root, 'dist', 'bench', `${tool}.js`), '--quick', '--brokers', brokers.join(','), '--out', dir, ...args],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s })
+  const code = await new Promise<number | null>(resolve => child.on('close', resolve))
+  const files = readdirSync(dir)
+  const jsonFile = files.find(f => f.endsWith('.json'))
+  const json = jsonFile === undefined ? undefined : JSON.parse(readFileSync(join(dir, jsonFile), 'utf8'))
+  return { code, stdout, stderr, json, files, dir }
+}
