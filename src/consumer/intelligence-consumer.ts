@@ -93,7 +93,6 @@ interface PipelineEvent extends Orderable {
   readonly tp: string
   readonly offset: bigint
   readonly offsetText: string
-  readonly keyBuf: Buffer | null
   readonly value: Uint8Array
   readonly timestamp: string
   /** When it was found blocked at the gate (performance.now), if it was. */
@@ -371,14 +370,12 @@ export class IntelligenceKafkaConsumer {
       const offset = BigInt(m.offset)
       if (!this.#tracker.track(tp, offset)) {
         this.#duplicatesSkipped++
-        batch.resolveOffset(m.offset)
         continue
       }
       const size = m.value?.length ?? 0
       if (size > this.#o.maxPayloadBytes) {
         // Checked before anything parses or even copies it.
         this.#deadLetterDirect(batch.topic, batch.partition, tp, m.offset, offset, m.key, m.timestamp, size)
-        batch.resolveOffset(m.offset)
         continue
       }
       // Copied out of the fetch response: keeping a view would keep the whole response alive (PITFALLS
@@ -394,8 +391,9 @@ export class IntelligenceKafkaConsumer {
         partitionRef,
         offset,
         offsetText: m.offset,
+        // A binary string keeps every byte (latin1 maps bytes 1:1): the dead-letter record rebuilds
+        // the key from it, so the fetch buffer's key is not copied twice.
         key: m.key === null ? null : m.key.toString('latin1'),
-        keyBuf: m.key === null ? null : Buffer.from(m.key),
         value,
         bytes: size,
         timestamp: m.timestamp,
@@ -404,12 +402,13 @@ export class IntelligenceKafkaConsumer {
         attempts: 0,
         acquiredAt: 0
       }
-      const ready = this.#lanes.enqueue(event)
-      // resolveOffset moves the fetch position (PITFALLS #1): the event is ours now; commits follow
-      // the tracker, not this.
-      batch.resolveOffset(m.offset)
-      if (ready) this.#markIfBlocked(event)
+      if (this.#lanes.enqueue(event)) this.#markIfBlocked(event)
     }
+    // resolveOffset moves the fetch position (PITFALLS #1): every event of the batch is ours now, or
+    // finished (skipped, dead-lettered); commits follow the tracker, not this. Once per batch: kafkajs
+    // parses the offset each time, and nothing between here and the loop above yields.
+    const last = batch.messages[batch.messages.length - 1]
+    if (last !== undefined) batch.resolveOffset(last.offset)
     this.#pump()
     this.#updatePause()
   }
@@ -574,7 +573,7 @@ export class IntelligenceKafkaConsumer {
   #publishDeadLetter (event: PipelineEvent, code: ErrorCode, message: string, handler: string | undefined, eventType: string | undefined): void {
     const record = deadLetterRecord({
       topic: event.topic, partition: event.partition, offset: event.offsetText, timestamp: event.timestamp,
-      key: event.keyBuf, value: event.value, size: event.bytes, code, message, attempts: event.attempts, handler, eventType
+      key: event.key === null ? null : Buffer.from(event.key, 'latin1'), value: event.value, size: event.bytes, code, message, attempts: event.attempts, handler, eventType
     }, { suffix: this.#o.dlqSuffix, groupId: this.#o.groupId })
     this.#publisher?.publish(record).then(
       () => this.#finish(event, { handler: handler ?? 'none', eventType: eventType ?? 'unknown', outcome: 'dead_lettered', errorType: deadLetterType(code) }),

@@ -20,6 +20,8 @@ export interface Orderable {
   /** The message key as a binary string, or null. */
   readonly key: string | null
   readonly bytes: number
+  /** Its lane, computed once by `Lanes.enqueue` (callers leave it unset). */
+  lane?: string | undefined
 }
 
 export function laneOf (ordering: Ordering, event: Orderable): string | undefined {
@@ -34,8 +36,9 @@ export class Lanes<E extends Orderable> {
   readonly ordering: Ordering
   /** Events allowed to start, in arrival order. */
   readonly #ready = new Deque<E>()
-  /** A lane is present while one of its events is ready or running; the deque holds those behind it. */
-  readonly #lanes = new Map<string, Deque<E>>()
+  /** A lane is present while one of its events is ready or running; the deque holds those behind it,
+   * and is only made when one waits (with keys that rarely repeat, most lanes never hold a second). */
+  readonly #lanes = new Map<string, Deque<E> | null>()
   #queued = 0
   #queuedBytes = 0
 
@@ -47,18 +50,19 @@ export class Lanes<E extends Orderable> {
   enqueue (event: E): boolean {
     this.#queued++
     this.#queuedBytes += event.bytes
-    const lane = laneOf(this.ordering, event)
+    const lane = event.lane = laneOf(this.ordering, event)
     if (lane === undefined) {
       this.#ready.push(event)
       return true
     }
     const waiting = this.#lanes.get(lane)
     if (waiting === undefined) {
-      this.#lanes.set(lane, new Deque<E>())
+      this.#lanes.set(lane, null)
       this.#ready.push(event)
       return true
     }
-    waiting.push(event)
+    if (waiting === null) this.#lanes.set(lane, new Deque<E>([event]))
+    else waiting.push(event)
     return false
   }
 
@@ -77,13 +81,17 @@ export class Lanes<E extends Orderable> {
 
   /** A running event finished: the next event of its lane becomes ready and is returned. */
   finish (event: E): E | undefined {
-    const lane = laneOf(this.ordering, event)
+    const lane = event.lane
     if (lane === undefined) return undefined
     const waiting = this.#lanes.get(lane)
     if (waiting === undefined) return undefined
-    const next = waiting.shift()
-    if (next === undefined) this.#lanes.delete(lane)
-    else this.#ready.push(next)
+    const next = waiting?.shift()
+    if (next === undefined) {
+      this.#lanes.delete(lane)
+      return undefined
+    }
+    if (waiting?.length === 0) this.#lanes.set(lane, null)
+    this.#ready.push(next)
     return next
   }
 
@@ -94,7 +102,7 @@ export class Lanes<E extends Orderable> {
       // Lane names start with their partitionRef (see laneOf), and the NUL separator keeps `t:1#2`
       // from matching `t:1#20`.
       if (lane === partitionRef || lane.startsWith(partitionRef + '\u0000')) {
-        removed.push(...waiting)
+        if (waiting !== null) removed.push(...waiting)
         this.#lanes.delete(lane)
       }
     }

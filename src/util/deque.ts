@@ -1,8 +1,12 @@
 // A FIFO with O(1) push and shift. Array#shift is O(n), and the fetch queue can hold thousands of
 // events when a large fetch lands just before a pause.
 export class Deque<T> {
-  #items: Array<T | undefined> = []
+  #items: Array<T | undefined>
   #head = 0
+
+  constructor (items: T[] = []) {
+    this.#items = items
+  }
 
   get length (): number { return this.#items.length - this.#head }
 
