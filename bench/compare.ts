@@ -34,7 +34,7 @@ of each and the ratios (a)/(b), (a)/(c), (a)/(a1), (a)/(d).
   --rounds N            rounds per figure, the median is reported (default 3; quick 1)
   --events-cpu5 N       backlog of the cpu5 workload (default 2000; quick 300)
   --events-validate N   backlog of the validate workload (default 1000; quick 150)
-  --events-noop N       backlog of the no-op workload (default 20000; quick 3000)
+  --events-noop N       backlog of the no-op workload (default 40000; quick 3000)
   --mix small=80,medium=18,large=2   validate size mix (see bench:size --help)
   --max-in-flight N     max_in_flight of (a) and tasks in flight of (c), one value for every workload,
                         or per workload: cpu5=64,validate=64,noop=512 (the default). A quick event
@@ -72,7 +72,7 @@ interface Case { readonly name: WorkloadName, readonly workload: Workload, reado
 const ALL: Record<WorkloadName, () => Case> = {
   cpu5: () => ({ name: 'cpu5', workload: { kind: 'cpu', cpuMs: 5, payloadBytes: 0 }, events: positiveInt('events-cpu5', args['events-cpu5'], quick ? 300 : 2000, 20), kinds: ['service', 'inline', 'pool'] }),
   validate: () => ({ name: 'validate', workload: { kind: 'validate', mix: parseCli(() => parseMix(args.mix ?? 'small=80,medium=18,large=2')), payloadBytes: 0 }, events: positiveInt('events-validate', args['events-validate'], quick ? 150 : 1000, 20), kinds: ['service', 'service1', 'inline', 'pool'] }),
-  noop: () => ({ name: 'noop', workload: { kind: 'cpu', cpuMs: 0, payloadBytes: 0 }, events: positiveInt('events-noop', args['events-noop'], quick ? 3000 : 20_000, 20), kinds: ['service', 'inline', 'pool', 'bare'] })
+  noop: () => ({ name: 'noop', workload: { kind: 'cpu', cpuMs: 0, payloadBytes: 0 }, events: positiveInt('events-noop', args['events-noop'], quick ? 3000 : 40_000, 20), kinds: ['service', 'inline', 'pool', 'bare'] })
 }
 /** `N` for every workload, or `workload=N,...` over the defaults. */
 function maxInFlightPerWorkload (text: string | undefined): Record<WorkloadName, number> {

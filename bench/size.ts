@@ -241,6 +241,11 @@ function printRecommendation (rec: Recommendation): void {
     return
   }
   console.log(`  predicted throughput ${fmt(rec.predicted)} events/s`)
+  if (rec.bestAtLargest) {
+    const top = rec.best?.maxInFlight ?? 1
+    console.log(`  the best throughput came at the largest value swept (${top}): it may rise further; sweep larger values too,`)
+    console.log(`  e.g. --max-in-flight ${[top, top * 2, top * 4, top * 8].join(',')} (quick handlers hold a slot mostly while their response is acknowledged)`)
+  }
   console.log()
   console.log(`KAFKA_MAX_IN_FLIGHT=${rec.value}`)
   console.log()

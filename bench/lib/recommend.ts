@@ -11,13 +11,17 @@ export interface Recommendation {
   readonly best: SweepPoint | undefined
   /** Whether `value` is within the tolerance of the best (false: the budget forced a slower value). */
   readonly withinTolerance: boolean
+  /** The best throughput came at the largest value swept: it may still rise above it (quick handlers
+   * hold their slots mostly while responses are acknowledged, and need many). */
+  readonly bestAtLargest: boolean
   readonly reason: string
 }
 
 export function recommend (points: readonly SweepPoint[], budgetMb = Number.POSITIVE_INFINITY, tolerance = 0.05): Recommendation {
   const measured = points.filter(p => Number.isFinite(p.throughput) && p.throughput > 0)
   const best = measured.reduce<SweepPoint | undefined>((b, p) => b === undefined || p.throughput > b.throughput ? p : b, undefined)
-  if (best === undefined) return { value: undefined, predicted: Number.NaN, best, withinTolerance: false, reason: 'no run produced a throughput' }
+  if (best === undefined) return { value: undefined, predicted: Number.NaN, best, withinTolerance: false, bestAtLargest: false, reason: 'no run produced a throughput' }
+  const bestAtLargest = measured.length > 1 && best.maxInFlight === Math.max(...measured.map(p => p.maxInFlight))
   const floor = best.throughput * (1 - tolerance)
   const fits = measured.filter(p => p.peakRssMb <= budgetMb)
   const good = fits.filter(p => p.throughput >= floor).sort((a, b) => a.maxInFlight - b.maxInFlight)[0]
@@ -28,6 +32,7 @@ export function recommend (points: readonly SweepPoint[], budgetMb = Number.POSI
       predicted: good.throughput,
       best,
       withinTolerance: true,
+      bestAtLargest,
       reason: `smallest max_in_flight within ${pct}% of the best throughput (${best.throughput.toFixed(1)} events/s at ${best.maxInFlight})` +
         (Number.isFinite(budgetMb) ? ` whose peak RSS fits ${budgetMb} MB` : ' (no memory budget given)')
     }
@@ -39,6 +44,7 @@ export function recommend (points: readonly SweepPoint[], budgetMb = Number.POSI
       predicted: fallback.throughput,
       best,
       withinTolerance: false,
+      bestAtLargest,
       reason: `no value within ${pct}% of the best fits ${budgetMb} MB; the fastest that fits reaches ` +
         `${(100 * fallback.throughput / best.throughput).toFixed(0)}% of the best`
     }
@@ -49,6 +55,7 @@ export function recommend (points: readonly SweepPoint[], budgetMb = Number.POSI
     predicted: Number.NaN,
     best,
     withinTolerance: false,
+    bestAtLargest,
     reason: `no measured value fits ${budgetMb} MB: the smallest peak RSS was ${smallest.toFixed(0)} MB (threads, handlers and the Node runtime included)`
   }
 }

@@ -2,10 +2,11 @@
 // max_in_flight events, nor more value bytes than the byte budget allows, and each run really faced a
 // flood (it ended with most of the backlog still waiting). Peak RSS is measured, not asserted.
 import t from 'tap'
-import { runBenchTool } from '../helpers/bench.js'
+import { runBenchTool, topicExists } from '../helpers/bench.js'
 
 interface FloodJson {
   options: { payloadBytes: number }
+  backlog: { topic: string }
   runs: Array<{ name: string, maxInFlight: number, maxInFlightBytes: number, flooded: boolean, result: { failed: number, rss: { peakMb: number }, metrics: { max_concurrent_events: number, events_failed: number } } }>
   growth: { ratio: number, largePeaksMb: number[], smallPeaksMb: number[] }
 }
@@ -26,5 +27,6 @@ t.test('bench:flood --quick: in flight stays within max_in_flight and the byte b
     }
     t.ok(r.result.rss.peakMb > 0, `${r.name}: peak RSS measured`)
   }
+  t.notOk(await topicExists(json.backlog.topic), 'the backlog topic is deleted at the end')
   t.ok(json.growth.largePeaksMb.length > 0 && json.growth.smallPeaksMb.length > 0 && json.growth.ratio > 0, 'growth against a ten times smaller backlog measured')
 })

@@ -19,6 +19,14 @@ t.test('recommend: smallest value within 5% of the best, without a budget', asyn
   t.match(r.reason, /no memory budget/)
 })
 
+t.test('recommend: says when the best came at the largest value swept', async t => {
+  t.notOk(recommend(sweep).bestAtLargest, 'best at 16 of 1..64')
+  const rising = recommend(sweep.map(p => ({ ...p, throughput: p.maxInFlight })))
+  t.ok(rising.bestAtLargest, 'still rising at 64')
+  t.equal(rising.value, 64)
+  t.notOk(recommend([{ maxInFlight: 8, throughput: 10, peakRssMb: 10 }]).bestAtLargest, 'one value swept: nothing to say')
+})
+
 t.test('recommend: the budget excludes values whose peak RSS does not fit', async t => {
   t.equal(recommend(sweep, 300).value, 4)
   const r = recommend(sweep, 250)

@@ -2,11 +2,11 @@
 // would: a child process with the tool's own arguments, its JSON and SVG written to a temporary folder.
 
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { brokers } from './kafka.js'
+import { brokers, kafka } from './kafka.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -18,7 +18,8 @@ export interface BenchRun {
   readonly json: unknown
   /** Names of the files it wrote. */
   readonly files: readonly string[]
-  readonly dir: string
+  /** The SVG chart it wrote, if any. */
+  readonly svg: string | undefined
 }
 
 export async function runBenchTool (tool: 'size' | 'compare' | 'flood', args: readonly string[] = []): Promise<BenchRun> {
@@ -33,7 +34,23 @@ export async function runBenchTool (tool: 'size' | 'compare' | 'flood', args: re
   child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s })
   const code = await new Promise<number | null>(resolve => child.on('close', resolve))
   const files = readdirSync(dir)
-  const jsonFile = files.find(f => f.endsWith('.json'))
-  const json = jsonFile === undefined ? undefined : JSON.parse(readFileSync(join(dir, jsonFile), 'utf8'))
-  return { code, stdout, stderr, json, files, dir }
+  const read = (ext: string): string | undefined => {
+    const file = files.find(f => f.endsWith(ext))
+    return file === undefined ? undefined : readFileSync(join(dir, file), 'utf8')
+  }
+  const jsonText = read('.json')
+  const svg = read('.svg')
+  rmSync(dir, { recursive: true, force: true })
+  return { code, stdout, stderr, json: jsonText === undefined ? undefined : JSON.parse(jsonText), files, svg }
+}
+
+/** Whether the broker still has the topic (the tools delete theirs at the end). */
+export async function topicExists (topic: string): Promise<boolean> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    return (await admin.listTopics()).includes(topic)
+  } finally {
+    await admin.disconnect()
+  }
 }
