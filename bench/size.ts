@@ -38,6 +38,9 @@ Workload
 Sweep
   --max-in-flight LIST      values to try (default 1,2,4,8,16,32,64,128; quick 1,4,16)
   --memory-budget-mb N      peak RSS the recommended value must fit (default: no budget)
+  --rounds N                sweeps to run (default 1): each value's figures are those of its
+                            median run by throughput, its peak RSS the highest of its runs. Worth 3 on
+                            a busy host, where one noisy run can make the recommendation
   --verify                  run the recommended value again and compare with the prediction
   --threads N               worker threads (default: os.availableParallelism() = ${availableParallelism()})
   --ordering key|partition|unordered   (default key)
@@ -54,7 +57,7 @@ Other
 
 Topics and consumer groups are named bench-<random>-... and deleted at the end (also on Ctrl-C).`
 
-const args = parseOptions(HELP, ['workload', 'mix', 'cpu-ms', 'payload-bytes', 'events', 'max-in-flight', 'memory-budget-mb', 'ordering', 'warmup'], ['verify'])
+const args = parseOptions(HELP, ['workload', 'mix', 'cpu-ms', 'payload-bytes', 'events', 'max-in-flight', 'memory-budget-mb', 'ordering', 'warmup', 'rounds'], ['verify'])
 
 const quick = args.quick === true
 const kind = args.workload ?? 'validate'
@@ -65,6 +68,7 @@ const workload: Workload = kind === 'cpu'
   : { kind: 'validate', mix: parseCli(() => parseMix(args.mix ?? 'small=80,medium=18,large=2')), payloadBytes }
 const events = positiveInt('events', args.events, quick ? 200 : 2000, 2)
 const sweep = intList('max-in-flight', args['max-in-flight'], quick ? [1, 4, 16] : [1, 2, 4, 8, 16, 32, 64, 128])
+const rounds = positiveInt('rounds', args.rounds, 1)
 const budgetMb = args['memory-budget-mb'] === undefined ? Number.POSITIVE_INFINITY : nonNegative('memory-budget-mb', args['memory-budget-mb'], 0)
 const threads = positiveInt('threads', args.threads, 0, 0)
 const partitions = positiveInt('partitions', args.partitions, 3)
@@ -87,6 +91,21 @@ interface Row {
   readonly cpuPct: number
   readonly responses: number
   readonly result: ScenarioResult
+  /** Throughput of each round, when there were several (the row is the median one). */
+  readonly roundThroughputs?: readonly number[]
+}
+
+/** One row per value out of several rounds: the median run by throughput, with the highest peak RSS
+ * of all (the memory budget must hold on the worst run). */
+function medianRow (runs: readonly Row[]): Row {
+  if (runs.length === 1) return runs[0] as Row
+  const sorted = [...runs].sort((a, b) => a.throughput - b.throughput)
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)] as Row
+  return {
+    ...mid,
+    peakRssMb: Math.max(...runs.map(r => r.peakRssMb)),
+    roundThroughputs: runs.map(r => r.throughput)
+  }
 }
 
 const kafka = new BenchKafka(brokersFrom(args.brokers))
@@ -165,14 +184,22 @@ await withCleanup(kafka, async () => {
     return row
   }
 
-  const rows: Row[] = []
-  for (const [i, m] of sweep.entries()) rows.push(await runOnce(m, `[${i + 1}/${sweep.length}]`))
+  // Whole sweeps one after the other, so that a slow spell of a shared host spreads over the values.
+  const runs: Row[][] = sweep.map(() => [])
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, m] of sweep.entries()) {
+      const label = rounds === 1 ? `[${i + 1}/${sweep.length}]` : `[round ${r + 1}/${rounds}, ${i + 1}/${sweep.length}]`
+      runs[i]?.push(await runOnce(m, label))
+    }
+  }
+  const rows = runs.map(medianRow)
   progress.clear()
 
   // ── report ──────────────────────────────────────────────────────────────────────────────────────
   const rec = recommend(rows.map(r => ({ maxInFlight: r.maxInFlight, throughput: r.throughput, peakRssMb: r.peakRssMb })), budgetMb)
   console.log()
-  console.log(`max_in_flight sweep: ${describeWorkload(workload)}; ${events} events; ${threads || cores} worker threads on ${cores} cores`)
+  console.log(`max_in_flight sweep: ${describeWorkload(workload)}; ${events} events; ${threads || cores} worker threads on ${cores} cores` +
+    (rounds > 1 ? `; median of ${rounds} rounds per value` : ''))
   console.log()
   console.log(formatTable(
     ['max_in_flight', 'events/s', 'e2e p50 ms', 'e2e p95 ms', 'e2e p99 ms', 'in-svc p50 ms', 'in-svc p99 ms', 'backpressure %', 'avg wait ms', 'peak RSS MB', 'CPU %'],
@@ -207,7 +234,7 @@ await withCleanup(kafka, async () => {
   const json = writeResult(args.out, `size-${when}.json`, JSON.stringify({
     tool: 'bench:size',
     environment: environmentAtEnd(env),
-    options: { workload, events, sweep, budgetMb: Number.isFinite(budgetMb) ? budgetMb : null, threads: threads || cores, partitions, ordering: ordering(args.ordering), warmup, seed, quick },
+    options: { workload, events, sweep, rounds, budgetMb: Number.isFinite(budgetMb) ? budgetMb : null, threads: threads || cores, partitions, ordering: ordering(args.ordering), warmup, seed, quick },
     backlog: { topic, events, bytes: produced.bytes, produceMs: produced.ms },
     runs: rows,
     recommendation: { ...rec, config: rec.value === undefined ? null : `KAFKA_MAX_IN_FLIGHT=${rec.value}` },
@@ -241,9 +268,9 @@ function printRecommendation (rec: Recommendation): void {
     return
   }
   console.log(`  predicted throughput ${fmt(rec.predicted)} events/s`)
-  if (rec.bestAtLargest) {
+  if (rec.stillRising) {
     const top = rec.best?.maxInFlight ?? 1
-    console.log(`  the best throughput came at the largest value swept (${top}): it may rise further; sweep larger values too,`)
+    console.log(`  throughput still rose from the second largest value swept to the largest (${top}): sweep larger values too,`)
     console.log(`  e.g. --max-in-flight ${[top, top * 2, top * 4, top * 8].join(',')} (quick handlers hold a slot mostly while their response is acknowledged)`)
   }
   console.log()

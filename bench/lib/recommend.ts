@@ -11,17 +11,19 @@ export interface Recommendation {
   readonly best: SweepPoint | undefined
   /** Whether `value` is within the tolerance of the best (false: the budget forced a slower value). */
   readonly withinTolerance: boolean
-  /** The best throughput came at the largest value swept: it may still rise above it (quick handlers
-   * hold their slots mostly while responses are acknowledged, and need many). */
-  readonly bestAtLargest: boolean
+  /** Throughput still rose, beyond the tolerance, from the second largest value swept to the largest:
+   * it may rise further (quick handlers hold their slots mostly while responses are acknowledged, and
+   * need many). A plateau whose top happens to be the largest value is not reported. */
+  readonly stillRising: boolean
   readonly reason: string
 }
 
 export function recommend (points: readonly SweepPoint[], budgetMb = Number.POSITIVE_INFINITY, tolerance = 0.05): Recommendation {
   const measured = points.filter(p => Number.isFinite(p.throughput) && p.throughput > 0)
   const best = measured.reduce<SweepPoint | undefined>((b, p) => b === undefined || p.throughput > b.throughput ? p : b, undefined)
-  if (best === undefined) return { value: undefined, predicted: Number.NaN, best, withinTolerance: false, bestAtLargest: false, reason: 'no run produced a throughput' }
-  const bestAtLargest = measured.length > 1 && best.maxInFlight === Math.max(...measured.map(p => p.maxInFlight))
+  if (best === undefined) return { value: undefined, predicted: Number.NaN, best, withinTolerance: false, stillRising: false, reason: 'no run produced a throughput' }
+  const [largest, second] = [...measured].sort((a, b) => b.maxInFlight - a.maxInFlight)
+  const stillRising = largest === best && second !== undefined && largest.throughput > second.throughput * (1 + tolerance)
   const floor = best.throughput * (1 - tolerance)
   const fits = measured.filter(p => p.peakRssMb <= budgetMb)
   const good = fits.filter(p => p.throughput >= floor).sort((a, b) => a.maxInFlight - b.maxInFlight)[0]
@@ -32,7 +34,7 @@ export function recommend (points: readonly SweepPoint[], budgetMb = Number.POSI
       predicted: good.throughput,
       best,
       withinTolerance: true,
-      bestAtLargest,
+      stillRising,
       reason: `smallest max_in_flight within ${pct}% of the best throughput (${best.throughput.toFixed(1)} events/s at ${best.maxInFlight})` +
         (Number.isFinite(budgetMb) ? ` whose peak RSS fits ${budgetMb} MB` : ' (no memory budget given)')
     }
@@ -44,7 +46,7 @@ export function recommend (points: readonly SweepPoint[], budgetMb = Number.POSI
       predicted: fallback.throughput,
       best,
       withinTolerance: false,
-      bestAtLargest,
+      stillRising,
       reason: `no value within ${pct}% of the best fits ${budgetMb} MB; the fastest that fits reaches ` +
         `${(100 * fallback.throughput / best.throughput).toFixed(0)}% of the best`
     }
@@ -55,7 +57,7 @@ export function recommend (points: readonly SweepPoint[], budgetMb = Number.POSI
     predicted: Number.NaN,
     best,
     withinTolerance: false,
-    bestAtLargest,
+    stillRising,
     reason: `no measured value fits ${budgetMb} MB: the smallest peak RSS was ${smallest.toFixed(0)} MB (threads, handlers and the Node runtime included)`
   }
 }

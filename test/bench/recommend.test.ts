@@ -19,12 +19,15 @@ t.test('recommend: smallest value within 5% of the best, without a budget', asyn
   t.match(r.reason, /no memory budget/)
 })
 
-t.test('recommend: says when the best came at the largest value swept', async t => {
-  t.notOk(recommend(sweep).bestAtLargest, 'best at 16 of 1..64')
+t.test('recommend: says when throughput still rose at the largest value swept', async t => {
+  t.notOk(recommend(sweep).stillRising, 'best at 16 of 1..64')
   const rising = recommend(sweep.map(p => ({ ...p, throughput: p.maxInFlight })))
-  t.ok(rising.bestAtLargest, 'still rising at 64')
+  t.ok(rising.stillRising, 'still rising at 64')
   t.equal(rising.value, 64)
-  t.notOk(recommend([{ maxInFlight: 8, throughput: 10, peakRssMb: 10 }]).bestAtLargest, 'one value swept: nothing to say')
+  const plateau = recommend(sweep.map(p => ({ ...p, throughput: p.maxInFlight === 64 ? 102 : p.throughput })))
+  t.equal(plateau.best?.maxInFlight, 64)
+  t.notOk(plateau.stillRising, 'best at 64 by 2 % over 16: a plateau, not a rise')
+  t.notOk(recommend([{ maxInFlight: 8, throughput: 10, peakRssMb: 10 }]).stillRising, 'one value swept: nothing to say')
 })
 
 t.test('recommend: the budget excludes values whose peak RSS does not fit', async t => {
