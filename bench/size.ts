@@ -41,7 +41,8 @@ Sweep
   --rounds N                sweeps to run (default 1): each value's figures are those of its
                             median run by throughput, its peak RSS the highest of its runs. Worth 3 on
                             a busy host, where one noisy run can make the recommendation
-  --verify                  run the recommended value again and compare with the prediction
+  --verify                  run the recommended value again (--rounds times) and compare with the
+                            prediction
   --threads N               worker threads (default: os.availableParallelism() = ${availableParallelism()})
   --ordering key|partition|unordered   (default key)
   --partitions N            partitions of the request topic (default 3)
@@ -219,11 +220,14 @@ await withCleanup(kafka, async () => {
   let verify: { maxInFlight: number, predicted: number, measured: number, ratio: number, row: Row } | undefined
   printRecommendation(rec)
   if (args.verify === true && rec.value !== undefined) {
-    const row = await runOnce(rec.value, '[verify]')
+    // As many runs as each swept value had: a median against a median.
+    const again: Row[] = []
+    for (let r = 0; r < rounds; r++) again.push(await runOnce(rec.value, rounds === 1 ? '[verify]' : `[verify ${r + 1}/${rounds}]`))
+    const row = medianRow(again)
     progress.clear()
     const ratio = row.throughput / rec.predicted
     verify = { maxInFlight: rec.value, predicted: rec.predicted, measured: row.throughput, ratio, row }
-    console.log(`verify: max_in_flight=${rec.value} ran again at ${fmt(row.throughput)} events/s; predicted ${fmt(rec.predicted)}: ` +
+    console.log(`verify: max_in_flight=${rec.value} ran again at ${fmt(row.throughput)} events/s${rounds > 1 ? ` (median of ${rounds})` : ''}; predicted ${fmt(rec.predicted)}: ` +
       `ratio ${ratio.toFixed(3)} (${Math.abs(1 - ratio) <= 0.1 ? 'within' : 'NOT within'} 10%)`)
   } else if (args.verify === true) {
     console.log('verify: skipped, nothing was recommended')
