@@ -39,6 +39,20 @@ export class BenchKafka {
     const admin = await this.admin()
     for (const t of topics) this.#topics.add(t)
     await admin.createTopics({ waitForLeaders: true, topics: topics.map(topic => ({ topic, numPartitions: partitions })) })
+    // waitForLeaders is not always enough: a producer right behind it was once told "This server does
+    // not host this topic-partition" by a broker that had just started (kafkajs #815), and kafkajs
+    // gives up on that at once. Wait until metadata shows every partition with a leader.
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      try {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics: [...topics] })
+        if (meta.length === topics.length && meta.every(t => t.partitions.length === partitions && t.partitions.every(p => p.leader >= 0))) return
+      } catch (err) {
+        if (Date.now() > deadline) throw err
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader for every partition after 30 s`)
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
   }
 
   /** Remembers a consumer group so that cleanup() deletes it. */
