@@ -16,6 +16,27 @@ export function brokersFrom (text: string | undefined): string[] {
 /** A short random id for this bench run: topic and group names start with `bench-<id>`. */
 export function runId (): string { return randomUUID().slice(0, 8) }
 
+/**
+ * Creates topics (a no-op for those that exist) and resolves once metadata shows every partition with a
+ * leader. Not kafkajs' waitForLeaders: its metadata refresh retries only LEADER_NOT_AVAILABLE, and a
+ * broker that has just started answered "This server does not host this topic-partition" for a topic
+ * it had just created, which failed a whole bench run (seen twice at the start of a full CI run).
+ */
+export async function createTopicsWithLeaders (admin: Admin, topics: readonly string[], partitions: number, timeoutMs = 30_000): Promise<void> {
+  await admin.createTopics({ waitForLeaders: false, topics: topics.map(topic => ({ topic, numPartitions: partitions })) })
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: [...topics] })
+      if (meta.length === topics.length && meta.every(t => t.partitions.length === partitions && t.partitions.every(p => p.leader >= 0))) return
+    } catch (err) {
+      if (Date.now() > deadline) throw err
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader for every partition after ${timeoutMs} ms`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
 export class BenchKafka {
   readonly kafka: InstanceType<typeof Kafka>
   readonly #topics = new Set<string>()
@@ -38,21 +59,7 @@ export class BenchKafka {
   async createTopics (topics: readonly string[], partitions: number): Promise<void> {
     const admin = await this.admin()
     for (const t of topics) this.#topics.add(t)
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map(topic => ({ topic, numPartitions: partitions })) })
-    // waitForLeaders is not always enough: a producer right behind it was once told "This server does
-    // not host this topic-partition" by a broker that had just started (kafkajs #815), and kafkajs
-    // gives up on that at once. Wait until metadata shows every partition with a leader.
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      try {
-        const { topics: meta } = await admin.fetchTopicMetadata({ topics: [...topics] })
-        if (meta.length === topics.length && meta.every(t => t.partitions.length === partitions && t.partitions.every(p => p.leader >= 0))) return
-      } catch (err) {
-        if (Date.now() > deadline) throw err
-      }
-      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader for every partition after 30 s`)
-      await new Promise(resolve => setTimeout(resolve, 100))
-    }
+    await createTopicsWithLeaders(admin, topics, partitions)
   }
 
   /** Remembers a consumer group so that cleanup() deletes it. */

@@ -3,6 +3,7 @@
 
 import { randomUUID } from 'node:crypto'
 import kafkajs from 'kafkajs'
+import { createTopicsWithLeaders } from '../../bench/lib/kafka.js'
 
 const { Kafka, logLevel } = kafkajs
 
@@ -18,7 +19,7 @@ export async function createTopics (topics: string[], numPartitions = 3): Promis
   const admin = kafka.admin()
   await admin.connect()
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map(topic => ({ topic, numPartitions })) })
+    await createTopicsWithLeaders(admin, topics, numPartitions)
   } finally {
     await admin.disconnect()
   }
