@@ -13,6 +13,7 @@
 // ---- resolved shape (what the rest of the service reads) ----------------------------------------------
 
 import type { TopicNames } from '../consumer/routes.js'
+import { DEFAULT_BATCH_LIMITS } from '../pool/batch-plan.js'
 
 export type AutoOffsetReset = 'earliest' | 'latest'
 export type SaslMechanism = '' | 'plain' | 'scram-sha-256' | 'scram-sha-512'
@@ -419,7 +420,7 @@ export const schema: SchemaOf<RawConfig> = {
     maxOldGenerationMb: int('WORKER_MAX_OLD_GENERATION_MB', 512, 16, 65536, 'Heap limit of each worker; a worker over it fails its task (resource_limit_error) and is replaced.'),
     maxYoungGenerationMb: int('WORKER_MAX_YOUNG_GENERATION_MB', 0, 0, 65536, 'Young-generation limit of each worker; 0 = V8\'s default.'),
     stackSizeMb: int('WORKER_STACK_SIZE_MB', 4, 1, 256, 'Stack size of each worker; deep syntax trees need more than V8\'s default.'),
-    batchMaxEvents: int('WORKER_BATCH_MAX_EVENTS', 128, 1, 1024, 'Most events in one task of the pool, while events wait for a worker and take well under 1 ms each (slower ones always go alone); 1 = one event per task.')
+    batchMaxEvents: int('WORKER_BATCH_MAX_EVENTS', DEFAULT_BATCH_LIMITS.maxEvents, 1, 1024, 'Most events in one task of the pool, while events wait for a worker and take well under 1 ms each (slower ones always go alone); 1 = one event per task.')
   },
   service: {
     sourceService: text('SOURCE_SERVICE', 'archon-intelligence', 'source_service of every response (the Python service\'s value, so consumers see no change).'),

@@ -84,13 +84,13 @@ export class Lanes<E extends Orderable> {
     const lane = event.lane
     if (lane === undefined) return undefined
     const waiting = this.#lanes.get(lane)
-    if (waiting === undefined) return undefined
     const next = waiting?.shift()
-    if (next === undefined) {
+    if (waiting == null || next === undefined) {
+      // Nobody waits: the lane is free.
       this.#lanes.delete(lane)
       return undefined
     }
-    if (waiting?.length === 0) this.#lanes.set(lane, null)
+    if (waiting.length === 0) this.#lanes.set(lane, null)
     this.#ready.push(next)
     return next
   }

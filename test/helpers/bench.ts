@@ -24,10 +24,8 @@ export interface BenchRun {
 
 export async function runBenchTool (tool: 'size' | 'compare' | 'flood', args: readonly string[] = []): Promise<BenchRun> {
   const dir = mkdtempSync(join(tmpdir(), `bench-${tool}-`))
-  // Without tap's NODE_OPTIONS: the tools are not what the coverage figures measure.
-  const env = { ...process.env, NODE_OPTIONS: '' }
   const child = spawn(process.execPath, [join(root, 'dist', 'bench', `${tool}.js`), '--quick', '--brokers', brokers.join(','), '--out', dir, ...args],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
